@@ -1,0 +1,50 @@
+# Two virtual environments, created once from the pinned requirements and refreshed when a pin changes:
+#   .venv       primary stack (torch 2.14.1 + torchao 0.18.0 + INC 3.10) with the demo and lint tools
+#   .venv-seed  seed stack (torch 2.4.1 + INC 3.0.2, the environment of INC issue #1984)
+PYTHON ?= python3
+PRIMARY := .venv
+SEED := .venv-seed
+PIP := pip install --quiet --disable-pip-version-check
+SOURCES := neural_compressor_pt2e_fix test setup.py
+
+.PHONY: setup demo test test-primary test-seed lint format clean
+
+setup: $(PRIMARY)/.installed $(SEED)/.installed
+
+$(PRIMARY)/.installed: requirements/primary.txt requirements/test.txt requirements/lint.txt setup.py
+	test -x $(PRIMARY)/bin/python || $(PYTHON) -m venv $(PRIMARY)
+	$(PRIMARY)/bin/$(PIP) -r requirements/primary.txt -r requirements/test.txt -r requirements/lint.txt
+	$(PRIMARY)/bin/$(PIP) --no-deps -e .
+	touch $@
+
+$(SEED)/.installed: requirements/seed.txt requirements/test.txt setup.py
+	test -x $(SEED)/bin/python || $(PYTHON) -m venv $(SEED)
+	$(SEED)/bin/$(PIP) -r requirements/seed.txt -r requirements/test.txt
+	$(SEED)/bin/$(PIP) --no-deps -e .
+	touch $@
+
+demo: $(PRIMARY)/.installed
+	$(PRIMARY)/bin/inc-pt2e-fix demo
+
+test: lint test-primary test-seed
+
+test-primary: $(PRIMARY)/.installed
+	$(PRIMARY)/bin/python -m pytest
+
+test-seed: $(SEED)/.installed
+	$(SEED)/bin/python -m pytest
+
+lint: $(PRIMARY)/.installed
+	$(PRIMARY)/bin/black --check $(SOURCES)
+	$(PRIMARY)/bin/isort --check-only $(SOURCES)
+	$(PRIMARY)/bin/ruff check $(SOURCES)
+	$(PRIMARY)/bin/codespell $(SOURCES) README.md CHANGELOG.md
+	$(PRIMARY)/bin/docformatter --check --recursive neural_compressor_pt2e_fix
+
+format: $(PRIMARY)/.installed
+	$(PRIMARY)/bin/isort $(SOURCES)
+	$(PRIMARY)/bin/black $(SOURCES)
+	$(PRIMARY)/bin/docformatter --in-place --recursive neural_compressor_pt2e_fix || true
+
+clean:
+	rm -rf $(PRIMARY) $(SEED) build dist *.egg-info .pytest_cache

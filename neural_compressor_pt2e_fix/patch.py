@@ -1,0 +1,147 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Make an installed Intel Neural Compressor (INC) use this package's PT2E observer factory, and undo it.
+
+Nothing is patched at import time: call :func:`apply_patch` (or use :func:`patched`). The patch rebinds the factory
+functions in INC's ``pt2e_quant.utility`` module and every INC module that imported them by name (``core``), and
+keeps the original objects so that :func:`remove_patch` restores them exactly.
+"""
+
+import contextlib
+import importlib
+import sys
+from importlib import metadata
+
+_INC_PT2E = "neural_compressor.torch.algorithms.pt2e_quant"
+_OUR_UTILITY = "neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility"
+# Names INC's utility module has in every supported release (3.0.2 to 3.10), and in later releases only.
+_REQUIRED_NAMES = (
+    "create_quant_spec_from_config",
+    "_map_inc_config_to_torch_quant_config",
+    "create_xiq_quantizer_from_pt2e_config",
+)
+_OPTIONAL_NAMES = ("create_default_xiq_quantizer_config",)
+
+# (module, attribute name) -> the original object, for every binding the patch replaced; empty when unpatched.
+_originals = {}
+
+
+class PatchError(ImportError):
+    """INC is not installed, or its PT2E modules are not laid out as this patch expects."""
+
+
+def inc_version():
+    """Return the version of the installed INC distribution.
+
+    Returns:
+        str or None: The version of the distribution that provides ``neural_compressor`` (``neural-compressor-pt``
+        or ``neural-compressor``), or None if there is none.
+    """
+    for distribution in metadata.packages_distributions().get("neural_compressor", []):
+        return metadata.version(distribution)
+    return None
+
+
+def _import_inc_module(name):
+    """Import one of INC's PT2E modules, turning a missing INC or a different layout into a PatchError.
+
+    Args:
+        name (str): The module name inside ``neural_compressor.torch.algorithms.pt2e_quant``.
+
+    Returns:
+        module: The imported module.
+
+    Raises:
+        PatchError: INC is missing, or has no such module.
+    """
+    try:
+        return importlib.import_module(f"{_INC_PT2E}.{name}")
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("neural_compressor"):
+            raise
+        version = inc_version()
+        if version is None:
+            raise PatchError(
+                "Intel Neural Compressor is not installed: install neural-compressor-pt (3.0.2 to 3.10 are supported)"
+            ) from exc
+        raise PatchError(
+            f"INC {version} has no module {_INC_PT2E}.{name}: the patch supports the PT2E layout of INC 3.0.2 to 3.10"
+        ) from exc
+
+
+def apply_patch():
+    """Make the installed INC build its PT2E quantizers with this package's factory.
+
+    Idempotent: a second call changes nothing.
+
+    Raises:
+        PatchError: INC is missing, or its PT2E modules are laid out differently from INC 3.0.2 to 3.10.
+    """
+    if _originals:
+        return
+    inc_utility = _import_inc_module("utility")
+    inc_core = _import_inc_module("core")
+    missing = [name for name in _REQUIRED_NAMES if not hasattr(inc_utility, name)]
+    if not hasattr(inc_core, "create_xiq_quantizer_from_pt2e_config"):
+        missing.append(f"{_INC_PT2E}.core.create_xiq_quantizer_from_pt2e_config")
+    if missing:
+        raise PatchError(
+            f"INC {inc_version()} is laid out differently from INC 3.0.2 to 3.10: it lacks {', '.join(missing)}"
+        )
+    ours = importlib.import_module(_OUR_UTILITY)
+    names = _REQUIRED_NAMES + tuple(name for name in _OPTIONAL_NAMES if hasattr(inc_utility, name))
+    replacements = {id(getattr(inc_utility, name)): (getattr(inc_utility, name), getattr(ours, name)) for name in names}
+    for module in [module for name, module in sys.modules.items() if name.startswith("neural_compressor.")]:
+        for attribute, value in list(vars(module).items()):
+            original, replacement = replacements.get(id(value), (None, None))
+            if original is not None and value is original:
+                _originals[module, attribute] = original
+                setattr(module, attribute, replacement)
+
+
+def remove_patch():
+    """Restore the exact objects that :func:`apply_patch` replaced.
+
+    Does nothing if INC is not patched.
+    """
+    for (module, attribute), original in _originals.items():
+        setattr(module, attribute, original)
+    _originals.clear()
+
+
+def is_patched():
+    """Tell whether the patch is applied.
+
+    Returns:
+        bool: True between :func:`apply_patch` and :func:`remove_patch`.
+    """
+    return bool(_originals)
+
+
+@contextlib.contextmanager
+def patched():
+    """Apply the patch for the duration of a ``with`` block.
+
+    On exit the patch is removed, unless it was already applied on entry.
+
+    Yields:
+        None
+    """
+    was_patched = is_patched()
+    apply_patch()
+    try:
+        yield
+    finally:
+        if not was_patched:
+            remove_patch()

@@ -1,0 +1,127 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Where the PT2E quantization API lives for the running torch.
+
+torch before 2.11 ships PT2E quantization in ``torch.ao.quantization``; from torch 2.11 it lives in
+``torchao.quantization.pt2e``. Every import that depends on this choice is made here, once, so the rest of the
+package imports names from this module and never checks a torch version.
+"""
+
+from importlib import import_module
+
+from packaging.version import Version
+
+from neural_compressor.torch.utils import get_torch_version
+
+# The first torch release whose PT2E quantization flow lives in torchao only.
+_TORCHAO_PT2E_SINCE = Version("2.11.0")
+
+# For each PT2E home, the module that holds each part of the API (None: the home has no such module).
+_HOMES = {
+    "torchao.quantization.pt2e": {
+        "pt2e": "torchao.quantization.pt2e",
+        "x86_inductor_quantizer": "torchao.quantization.pt2e.quantizer.x86_inductor_quantizer",
+        "quantizer_helpers": "torchao.quantization.pt2e.quantizer",
+        "ao_quantization": None,
+        "quantize_pt2e": "torchao.quantization.pt2e.quantize_pt2e",
+        "quantizer": "torchao.quantization.pt2e.quantizer",
+        "observer": "torchao.quantization.pt2e.observer",
+    },
+    "torch.ao.quantization": {
+        "pt2e": "torch.ao.quantization.quantize_pt2e",
+        "x86_inductor_quantizer": "torch.ao.quantization.quantizer.x86_inductor_quantizer",
+        "quantizer_helpers": "torch.ao.quantization.quantizer.xnnpack_quantizer",
+        "ao_quantization": "torch.ao.quantization",
+        "quantize_pt2e": "torch.ao.quantization.quantize_pt2e",
+        "quantizer": "torch.ao.quantization.quantizer",
+        "observer": "torch.ao.quantization.observer",
+    },
+}
+
+PT2E_HOME = "torchao.quantization.pt2e" if get_torch_version() >= _TORCHAO_PT2E_SINCE else "torch.ao.quantization"
+
+
+def _import_part(part):
+    """Import the module that holds one part of the PT2E API in the running torch's home.
+
+    Args:
+        part (str): A key of ``_HOMES[PT2E_HOME]``, e.g. ``"observer"``.
+
+    Returns:
+        module or None: The imported module, or None where the home has no module for ``part``.
+
+    Raises:
+        ModuleNotFoundError: torch>=2.11 is running and torchao is not installed.
+    """
+    path = _HOMES[PT2E_HOME][part]
+    if path is None:
+        return None
+    try:
+        return import_module(path)
+    except ModuleNotFoundError as exc:
+        if PT2E_HOME == "torch.ao.quantization":
+            raise
+        raise ModuleNotFoundError(
+            "torch>=2.11 requires `torchao` for PT2E quantization: PT2E moved from torch.ao.quantization to "
+            "torchao.quantization.pt2e. Install it with `pip install torchao`."
+        ) from exc
+
+
+def _load_pt2e_modules():
+    """Import the PT2E modules that INC uses directly.
+
+    Returns:
+        tuple: The PT2E module, the x86 inductor quantizer module, the quantizer-helpers module and the
+        ``torch.ao.quantization`` module (None on the torchao home).
+    """
+    return tuple(
+        _import_part(part) for part in ("pt2e", "x86_inductor_quantizer", "quantizer_helpers", "ao_quantization")
+    )
+
+
+_PT2E_MODULE, xiq, xpq, _AO_QUANTIZATION_MODULE = _load_pt2e_modules()
+_QUANTIZE_PT2E_MODULE = _import_part("quantize_pt2e")
+_OBSERVER_MODULE = _import_part("observer")
+
+prepare_pt2e = _QUANTIZE_PT2E_MODULE.prepare_pt2e
+convert_pt2e = _QUANTIZE_PT2E_MODULE.convert_pt2e
+move_exported_model_to_eval = (_AO_QUANTIZATION_MODULE or _PT2E_MODULE).move_exported_model_to_eval
+X86InductorQuantizer = xiq.X86InductorQuantizer
+# The config class the x86 quantizer's set_global/set_*_qconfig expect.
+QuantizationConfig = xiq.QuantizationConfig
+QuantizationSpec = _import_part("quantizer").QuantizationSpec
+HistogramObserver = _OBSERVER_MODULE.HistogramObserver
+MinMaxObserver = _OBSERVER_MODULE.MinMaxObserver
+PerChannelMinMaxObserver = _OBSERVER_MODULE.PerChannelMinMaxObserver
+PlaceholderObserver = _OBSERVER_MODULE.PlaceholderObserver
+
+# torch<2.5's X86InductorQuantizer takes no config per module name, so INC's set_local needs torch>=2.5.
+SUPPORTS_LOCAL_CONFIG = hasattr(X86InductorQuantizer, "set_module_name_qconfig")
+
+__all__ = [
+    "PT2E_HOME",
+    "SUPPORTS_LOCAL_CONFIG",
+    "HistogramObserver",
+    "MinMaxObserver",
+    "PerChannelMinMaxObserver",
+    "PlaceholderObserver",
+    "QuantizationConfig",
+    "QuantizationSpec",
+    "X86InductorQuantizer",
+    "convert_pt2e",
+    "move_exported_model_to_eval",
+    "prepare_pt2e",
+    "xiq",
+    "xpq",
+]
