@@ -109,8 +109,15 @@ PlaceholderObserver = _OBSERVER_MODULE.PlaceholderObserver
 # torch<2.5's X86InductorQuantizer takes no config per module name, so INC's set_local needs torch>=2.5.
 SUPPORTS_LOCAL_CONFIG = hasattr(X86InductorQuantizer, "set_module_name_qconfig")
 
+# The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly: torch 2.7 compiles them
+# to wrong results, and earlier releases fail to compile them.
+INT8_ACTIVATIONS_SINCE = Version("2.8.0")
+SUPPORTS_INT8_ACTIVATIONS = get_torch_version() >= INT8_ACTIVATIONS_SINCE
+
 __all__ = [
+    "INT8_ACTIVATIONS_SINCE",
     "PT2E_HOME",
+    "SUPPORTS_INT8_ACTIVATIONS",
     "SUPPORTS_LOCAL_CONFIG",
     "HistogramObserver",
     "MinMaxObserver",

@@ -22,6 +22,8 @@ import torch
 
 from neural_compressor.common.utils import logger
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
+    INT8_ACTIVATIONS_SINCE,
+    SUPPORTS_INT8_ACTIVATIONS,
     SUPPORTS_LOCAL_CONFIG,
     HistogramObserver,
     MinMaxObserver,
@@ -70,7 +72,11 @@ _EPS = 2**-12
 # What the X86 inductor backend computes correctly, per tensor role: (INC field prefix, dtypes, qschemes).
 _X86_SUPPORT = {
     "weight": ("w_", ("int8",), (torch.per_tensor_symmetric, torch.per_channel_symmetric)),
-    "activation": ("act_", ("uint8", "int8"), (torch.per_tensor_affine, torch.per_tensor_symmetric)),
+    "activation": (
+        "act_",
+        ("uint8", "int8") if SUPPORTS_INT8_ACTIVATIONS else ("uint8",),
+        (torch.per_tensor_affine, torch.per_tensor_symmetric),
+    ),
 }
 
 # Why the X86 backend refuses a value that the tables could build, per (role, field).
@@ -81,6 +87,10 @@ _X86_REASONS = {
         "affine weights forced through it compile to wrong results"
     ),
     ("activation", "granularity"): "the X86 backend quantizes activations per tensor only",
+    ("activation", "dtype"): (
+        f"the X86 int8 kernels of torch {torch.__version__} read uint8 activations only; int8 activations need "
+        f"torch>={INT8_ACTIVATIONS_SINCE} (torch 2.7 compiles them to wrong results, earlier releases fail)"
+    ),
 }
 
 # Ops whose X86 int8 kernels read uint8 activations only: fed an int8 activation, they fail to compile.

@@ -1,0 +1,189 @@
+"""The runtime patch: it rebinds INC's factory functions, exactly and reversibly."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from packaging.version import Version
+
+import neural_compressor_pt2e_fix
+from neural_compressor.torch.algorithms.pt2e_quant import core as inc_core
+from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
+from neural_compressor_pt2e_fix import PatchError, apply_patch, is_patched, patch, patched, remove_patch
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility as fixed_utility
+
+INC_VERSION = Version(patch.inc_version())
+FACTORY_NAMES = [
+    "create_quant_spec_from_config",
+    "_map_inc_config_to_torch_quant_config",
+    "create_xiq_quantizer_from_pt2e_config",
+] + (["create_default_xiq_quantizer_config"] if hasattr(inc_utility, "create_default_xiq_quantizer_config") else [])
+
+
+def _bindings():
+    """INC's current bindings of the factory names, in utility and in core."""
+    names = [(inc_utility, name) for name in FACTORY_NAMES]
+    names += [(inc_core, name) for name in FACTORY_NAMES if hasattr(inc_core, name)]
+    return {(module.__name__, name): getattr(module, name) for module, name in names}
+
+
+@pytest.fixture(autouse=True)
+def unpatched():
+    assert not is_patched(), "a previous test left INC patched"
+    originals = _bindings()
+    yield originals
+    remove_patch()
+    assert _bindings() == originals
+
+
+def test_the_supported_layouts():
+    # INC 3.0.2 has no create_default_xiq_quantizer_config; later releases import it into core as well.
+    expected_core = {"create_xiq_quantizer_from_pt2e_config"}
+    if INC_VERSION >= Version("3.10"):
+        expected_core.add("create_default_xiq_quantizer_config")
+    assert {name for name in FACTORY_NAMES if hasattr(inc_core, name)} == expected_core
+    assert ("create_default_xiq_quantizer_config" in FACTORY_NAMES) == (INC_VERSION > Version("3.0.2"))
+
+
+def test_apply_rebinds_utility_and_core(unpatched):
+    apply_patch()
+    assert is_patched()
+    for (module, name), original in unpatched.items():
+        current = sys.modules[module].__dict__[name]
+        assert current is getattr(fixed_utility, name)
+        assert current is not original
+
+
+def test_apply_is_idempotent():
+    apply_patch()
+    first = _bindings()
+    apply_patch()
+    assert _bindings() == first
+    remove_patch()
+    assert not is_patched()
+
+
+def test_remove_restores_the_original_objects(unpatched):
+    apply_patch()
+    remove_patch()
+    assert not is_patched()
+    for (module, name), original in unpatched.items():
+        assert sys.modules[module].__dict__[name] is original
+
+
+def test_remove_without_apply_changes_nothing(unpatched):
+    remove_patch()
+    assert _bindings() == unpatched
+
+
+def test_context_manager(unpatched):
+    with patched():
+        assert is_patched()
+        assert inc_core.create_xiq_quantizer_from_pt2e_config is fixed_utility.create_xiq_quantizer_from_pt2e_config
+    assert not is_patched()
+    assert _bindings() == unpatched
+
+
+def test_context_manager_keeps_an_earlier_patch():
+    apply_patch()
+    with patched():
+        assert is_patched()
+    assert is_patched()
+
+
+def test_context_manager_removes_the_patch_on_error(unpatched):
+    with pytest.raises(RuntimeError, match="inside"):
+        with patched():
+            raise RuntimeError("inside")
+    assert _bindings() == unpatched
+
+
+def test_nothing_is_patched_at_import():
+    code = "import neural_compressor_pt2e_fix as fix; print(fix.is_patched())"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_public_names():
+    assert neural_compressor_pt2e_fix.__all__ == [
+        "PatchError",
+        "__version__",
+        "apply_patch",
+        "is_patched",
+        "patched",
+        "remove_patch",
+    ]
+    assert Version(neural_compressor_pt2e_fix.__version__) >= Version("0.1.0")
+
+
+def test_a_different_layout_is_refused_naming_the_inc_version(monkeypatch, unpatched):
+    monkeypatch.delattr(inc_utility, "_map_inc_config_to_torch_quant_config")
+    with pytest.raises(PatchError) as info:
+        apply_patch()
+    assert str(info.value) == (
+        f"INC {INC_VERSION} is laid out differently from INC 3.0.2 to 3.10: it lacks "
+        "_map_inc_config_to_torch_quant_config"
+    )
+    assert not is_patched()
+
+
+def _run_isolated(code):
+    """Run code in a fresh interpreter, so that import failures can be simulated without touching this one."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True)
+
+
+def test_missing_inc_is_refused():
+    result = _run_isolated("""
+        import sys
+        sys.modules["neural_compressor"] = None  # import neural_compressor now raises ModuleNotFoundError
+        from importlib import metadata
+        metadata.packages_distributions = lambda: {}
+        import neural_compressor_pt2e_fix as fix
+        try:
+            fix.apply_patch()
+        except fix.PatchError as error:
+            print(error)
+        """)
+    assert result.stdout.strip() == (
+        "Intel Neural Compressor is not installed: install neural-compressor-pt (3.0.2 to 3.10 are supported)"
+    ), result.stderr
+
+
+def test_missing_pt2e_module_is_refused_naming_the_inc_version():
+    result = _run_isolated("""
+        import sys
+        sys.modules["neural_compressor.torch.algorithms.pt2e_quant.utility"] = None
+        import neural_compressor_pt2e_fix as fix
+        try:
+            fix.apply_patch()
+        except fix.PatchError as error:
+            print(error)
+        """)
+    assert result.stdout.strip() == (
+        f"INC {INC_VERSION} has no module neural_compressor.torch.algorithms.pt2e_quant.utility: the patch "
+        "supports the PT2E layout of INC 3.0.2 to 3.10"
+    ), result.stderr
+
+
+def _quantize_linear_with_default_config():
+    from neural_compressor.torch.export import export
+    from neural_compressor.torch.quantization import StaticQuantConfig, convert, prepare
+
+    torch.manual_seed(0)
+    model, example_inputs = torch.nn.Linear(5, 5).eval(), (torch.randn(3, 5),)
+    prepared = prepare(export(model, example_inputs=example_inputs), quant_config=StaticQuantConfig())
+    prepared(*example_inputs)
+    q_model = convert(prepared)
+    return model(*example_inputs), q_model(*example_inputs)
+
+
+@pytest.mark.skipif(INC_VERSION != Version("3.0.2"), reason="INC issue #1984 is the seed stack's (INC 3.0.2)")
+def test_inc_issue_1984_fails_stock_and_passes_patched():
+    with pytest.raises(NotImplementedError, match="^MinMaxObserver's qscheme only support torch.per_tensor_symmetric"):
+        _quantize_linear_with_default_config()
+    with patched():
+        reference, quantized = _quantize_linear_with_default_config()
+    # One int8 step of the output (range ~2) is ~8e-3; the error stays within it.
+    torch.testing.assert_close(quantized, reference, rtol=0, atol=1e-2)

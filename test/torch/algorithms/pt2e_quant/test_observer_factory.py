@@ -1,0 +1,469 @@
+"""The observer factory: the (algorithm, qscheme) table, the specs it builds and the validation in front of it."""
+
+import itertools
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
+
+from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import (
+    _map_inc_config_to_torch_quant_config,
+    create_default_xiq_quantizer_config,
+    create_quant_spec_from_config,
+    create_xiq_quantizer_from_pt2e_config,
+)
+
+EPS = 2**-12
+# int8 activations need torch>=2.8 (the X86 qlinear of torch 2.7 computes them wrongly, earlier ones fail).
+ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["uint8"]
+ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
+# qscheme -> (granularity, sym), the inverse of the factory's table.
+GRANULARITY_SYM = {qscheme: key for key, qscheme in utility._QSCHEMES.items()}
+TABLE_ENTRIES = [
+    (algo, qscheme, observer, dtype)
+    for (algo, qscheme), observer in utility._OBSERVERS.items()
+    for dtype in utility._DTYPES
+]
+
+
+def _spec_for(algo, qscheme, dtype):
+    granularity, sym = GRANULARITY_SYM[qscheme]
+    return create_quant_spec_from_config(dtype, sym, granularity, algo, is_dynamic=algo == "placeholder")
+
+
+def _observer(spec):
+    """Instantiate the spec's observer with the arguments prepare_pt2e derives from the spec."""
+    kwargs = dict(dtype=spec.dtype, qscheme=spec.qscheme, quant_min=spec.quant_min, quant_max=spec.quant_max)
+    if spec.ch_axis is not None:
+        kwargs["ch_axis"] = spec.ch_axis
+    return spec.observer_or_fake_quant_ctr(**kwargs)
+
+
+def _qparams(spec, *batches):
+    observer = _observer(spec)
+    for batch in batches:
+        observer(batch)
+    return observer.calculate_qparams()
+
+
+def _spec_fields(spec):
+    ctr = spec.observer_or_fake_quant_ctr
+    return (
+        spec.dtype,
+        spec.quant_min,
+        spec.quant_max,
+        spec.qscheme,
+        spec.ch_axis,
+        spec.is_dynamic,
+        ctr.p.func,
+        ctr.p.keywords,
+    )
+
+
+class TestObserverTable:
+    def test_table_covers_both_granularities_in_both_modes(self):
+        assert utility._OBSERVERS == {
+            ("minmax", torch.per_tensor_symmetric): pt2e_compat.MinMaxObserver,
+            ("minmax", torch.per_tensor_affine): pt2e_compat.MinMaxObserver,
+            ("minmax", torch.per_channel_symmetric): pt2e_compat.PerChannelMinMaxObserver,
+            ("minmax", torch.per_channel_affine): pt2e_compat.PerChannelMinMaxObserver,
+            ("kl", torch.per_tensor_symmetric): pt2e_compat.HistogramObserver,
+            ("kl", torch.per_tensor_affine): pt2e_compat.HistogramObserver,
+            ("placeholder", torch.per_tensor_symmetric): pt2e_compat.PlaceholderObserver,
+            ("placeholder", torch.per_tensor_affine): pt2e_compat.PlaceholderObserver,
+        }
+        assert utility._QSCHEMES == {
+            ("per_tensor", True): torch.per_tensor_symmetric,
+            ("per_tensor", False): torch.per_tensor_affine,
+            ("per_channel", True): torch.per_channel_symmetric,
+            ("per_channel", False): torch.per_channel_affine,
+        }
+
+    def test_observers_come_from_the_pt2e_home_of_the_running_torch(self):
+        torchao_home = Version(torch.__version__.split("+")[0]) >= Version("2.11")
+        module = "torchao.quantization.pt2e.observer" if torchao_home else "torch.ao.quantization.observer"
+        assert {observer.__module__ for observer in utility._OBSERVERS.values()} == {module}
+
+    @pytest.mark.parametrize("algo, qscheme, observer, dtype", TABLE_ENTRIES)
+    def test_spec_of_each_entry(self, algo, qscheme, observer, dtype):
+        spec = _spec_for(algo, qscheme, dtype)
+        granularity, _ = GRANULARITY_SYM[qscheme]
+        torch_dtype, quant_min, quant_max = {"int8": (torch.int8, -128, 127), "uint8": (torch.uint8, 0, 255)}[dtype]
+        assert _spec_fields(spec) == (
+            torch_dtype,
+            quant_min,
+            quant_max,
+            qscheme,
+            0 if granularity == "per_channel" else None,
+            algo == "placeholder",
+            observer,
+            {"eps": EPS},
+        )
+        assert type(_observer(spec)) is observer
+
+    # Hand-computed qparams. Per tensor, x = [-25.5, 0, 51, 102]:
+    #   symmetric: scale = max|x| / ((quant_max - quant_min) / 2) = 102 / 127.5 = 0.8;
+    #              zero_point = 0 for int8, (0 + 255) // 2 = 127 for uint8.
+    #   affine:    scale = (102 - -25.5) / 255 = 0.5; zero_point = quant_min - round(-25.5 / 0.5) = quant_min + 51.
+    # Per channel, rows [-25.5, 102] and [0, 63.75]: row 0 as above; row 1 symmetric 63.75 / 127.5 = 0.5,
+    # affine (63.75 - 0) / 255 = 0.25 with zero_point = quant_min.
+    @pytest.mark.parametrize(
+        "dtype, sym, granularity, scale, zero_point",
+        [
+            ("int8", True, "per_tensor", [0.8], [0]),
+            ("uint8", True, "per_tensor", [0.8], [127]),
+            ("int8", False, "per_tensor", [0.5], [-77]),
+            ("uint8", False, "per_tensor", [0.5], [51]),
+            ("int8", True, "per_channel", [0.8, 0.5], [0, 0]),
+            ("uint8", True, "per_channel", [0.8, 0.5], [127, 127]),
+            ("int8", False, "per_channel", [0.5, 0.25], [-77, -128]),
+            ("uint8", False, "per_channel", [0.5, 0.25], [51, 0]),
+        ],
+    )
+    def test_minmax_qparams_by_hand(self, dtype, sym, granularity, scale, zero_point):
+        data = torch.tensor([-25.5, 0.0, 51.0, 102.0])
+        if granularity == "per_channel":
+            data = torch.tensor([[-25.5, 102.0], [0.0, 63.75]])
+        got_scale, got_zero_point = _qparams(create_quant_spec_from_config(dtype, sym, granularity, "minmax"), data)
+        assert got_scale.tolist() == torch.tensor(scale).tolist()
+        assert got_zero_point.tolist() == zero_point
+
+    @pytest.mark.parametrize("dtype, sym, scale, zero_point", [("int8", True, 0.8, 0), ("uint8", False, 0.5, 51)])
+    def test_kl_qparams_within_two_histogram_bins_of_the_range(self, dtype, sym, scale, zero_point):
+        # HistogramObserver picks its range among the edges of a 2048-bin histogram over [-25.5, 102], so its
+        # scale may fall below the min/max scale by up to two bins of (102 + 25.5) / 2048 each, spread over the
+        # quantized range (127.5 steps symmetric, 255 affine); the zero point stays the hand-computed one.
+        data = torch.tensor([-25.5, 0.0, 51.0, 102.0]).repeat(64)
+        got_scale, got_zero_point = _qparams(create_quant_spec_from_config(dtype, sym, "per_tensor", "kl"), data)
+        steps = 127.5 if sym else 255
+        assert scale - 2 * 127.5 / 2048 / steps <= got_scale.item() <= scale
+        assert got_zero_point.tolist() == [zero_point]
+
+    @pytest.mark.parametrize("algo, qscheme, observer, dtype", [e for e in TABLE_ENTRIES if e[0] != "placeholder"])
+    def test_eps_is_the_floor_of_every_scale(self, algo, qscheme, observer, dtype):
+        # An all-zero tensor has no range: the scale is eps, 2**-12 as in torchao's X86 default config
+        # (torch's default eps would give 1.19e-07).
+        data = torch.zeros(2, 4)
+        scale, _ = _qparams(_spec_for(algo, qscheme, dtype), data)
+        assert scale.tolist() == [EPS] * scale.numel()
+
+    @pytest.mark.parametrize("granularity", ["per_tensor", "per_channel"])
+    def test_minmax_is_batch_order_invariant(self, granularity):
+        first, second = torch.tensor([[-1.0, 3.0], [0.5, 2.0]]), torch.tensor([[-4.0, 1.0], [0.25, 8.0]])
+        spec = create_quant_spec_from_config("int8", True, granularity, "minmax")
+        forward, backward = _qparams(spec, first, second), _qparams(spec, second, first)
+        assert [t.tolist() for t in forward] == [t.tolist() for t in backward]
+        # The range is the union of both batches: max|x| = 8 per tensor; per channel (rows) 4 and 8.
+        assert forward[0].tolist() == (
+            [torch.tensor(8 / 127.5).item()]
+            if granularity == "per_tensor"
+            else [torch.tensor(4 / 127.5).item(), torch.tensor(8 / 127.5).item()]
+        )
+
+    def test_dynamic_forces_the_placeholder_observer(self):
+        spec = create_quant_spec_from_config("uint8", False, "per_tensor", "kl", is_dynamic=True)
+        assert _spec_fields(spec) == (
+            torch.uint8,
+            0,
+            255,
+            torch.per_tensor_affine,
+            None,
+            True,
+            pt2e_compat.PlaceholderObserver,
+            {"eps": EPS},
+        )
+
+
+class TestSpecValidation:
+    def test_message_format(self):
+        with pytest.raises(ValueError) as info:
+            create_quant_spec_from_config("int4", True, "per_tensor", "minmax")
+        assert str(info.value) == (
+            "dtype='int4' is not supported: unknown dtype. Valid values: 'int8', 'uint8'. "
+            "Fix: set dtype to one of the valid values."
+        )
+
+    @pytest.mark.parametrize(
+        "args, is_dynamic, error, expected",
+        [
+            (("int4", True, "per_tensor", "minmax"), False, ValueError, "dtype='int4' is not supported: unknown dtype"),
+            (("fp32", True, "per_tensor", "minmax"), False, ValueError, "dtype='fp32' is not supported"),
+            (
+                ("int8", True, "per_group", "minmax"),
+                False,
+                ValueError,
+                "granularity='per_group' is not supported: unknown granularity. "
+                "Valid values: 'per_tensor', 'per_channel'",
+            ),
+            (
+                ("int8", True, "per_tensor", "mse"),
+                False,
+                ValueError,
+                "algo='mse' is not supported: unknown algo. Valid values: 'minmax', 'kl'",
+            ),
+            (
+                ("int8", True, "per_channel", "kl"),
+                False,
+                ValueError,
+                "algo='kl' is not supported: its observer, HistogramObserver, serves granularity='per_tensor' only, "
+                "not 'per_channel'. Valid values: 'minmax'. Fix: set algo='minmax', or granularity='per_tensor' to "
+                "keep 'kl'.",
+            ),
+            (
+                ("uint8", False, "per_tensor", "placeholder"),
+                False,
+                ValueError,
+                "algo='placeholder' is not supported: it computes no qparams and serves dynamic quantization only. "
+                "Valid values: 'minmax', 'kl'",
+            ),
+            (
+                ("uint8", False, "per_channel", "minmax"),
+                True,
+                ValueError,
+                "granularity='per_channel' is not supported: dynamic quantization observes activations per tensor. "
+                "Valid values: 'per_tensor'",
+            ),
+            (("int8", "yes", "per_tensor", "minmax"), False, TypeError, "sym='yes' is not supported: expected a bool"),
+            (("int8", 1, "per_tensor", "minmax"), False, TypeError, "sym=1 is not supported: expected a bool, got int"),
+            (
+                (torch.int8, True, "per_tensor", "minmax"),
+                False,
+                TypeError,
+                "dtype=torch.int8 is not supported: expected a str, got dtype. Valid values: 'int8', 'uint8'",
+            ),
+            (("int8", True, ["per_tensor"], "minmax"), False, TypeError, "granularity=['per_tensor'] is not supported"),
+            (("int8", True, "per_tensor", None), False, TypeError, "algo=None is not supported: expected a str"),
+        ],
+    )
+    def test_rejects(self, args, is_dynamic, error, expected):
+        with pytest.raises(error) as info:
+            create_quant_spec_from_config(*args, is_dynamic=is_dynamic)
+        assert type(info.value) is error
+        assert expected in str(info.value)
+
+
+# Settings through INC's config, with the field the message must name and the valid values it must list.
+REJECTED_CONFIGS = [
+    (dict(w_sym=False), "w_sym=False", "Valid values: True."),
+    (dict(w_sym=False, w_granularity="per_tensor"), "w_sym=False", "Valid values: True."),
+    (dict(w_algo="kl"), "w_algo='kl'", "Valid values: 'minmax'."),
+    (dict(act_granularity="per_channel"), "act_granularity='per_channel'", "Valid values: 'per_tensor'."),
+    (dict(act_granularity="per_channel", act_sym=True), "act_granularity='per_channel'", "Valid values: 'per_tensor'."),
+    (dict(w_dtype="uint8"), "w_dtype='uint8'", "Valid values: 'int8'."),
+    (dict(w_dtype="int4"), "w_dtype='int4'", "Valid values: 'int8'."),
+    (dict(act_dtype="int4"), "act_dtype='int4'", f"Valid values: {ACT_DTYPES_TEXT}."),
+    (dict(w_granularity="per_group"), "w_granularity='per_group'", "Valid values: 'per_tensor', 'per_channel'."),
+    (dict(w_algo="mse"), "w_algo='mse'", "Valid values: 'minmax', 'kl'."),
+    (dict(act_algo="mse"), "act_algo='mse'", "Valid values: 'minmax', 'kl'."),
+    (dict(act_algo="placeholder"), "act_algo='placeholder'", "Valid values: 'minmax', 'kl'."),
+    (dict(act_dtype="fp32"), "act_dtype='fp32'", f"Valid values: {ACT_DTYPES_TEXT}."),
+    (dict(act_dtype="bf16"), "act_dtype='bf16'", f"Valid values: {ACT_DTYPES_TEXT}."),
+    (dict(w_dtype="fp16"), "w_dtype='fp16'", "Valid values: 'int8'."),
+]
+
+
+class TestConfigValidation:
+    @pytest.mark.parametrize("fields, named, valid", REJECTED_CONFIGS)
+    def test_rejects_with_field_value_valid_values_and_fix(self, fields, named, valid):
+        with pytest.raises(ValueError) as info:
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
+        message = str(info.value)
+        assert message.startswith(f"{named} is not supported: ")
+        assert valid in message
+        assert "Fix: " in message
+
+    @pytest.mark.skipif(pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch>=2.8 computes int8 activations")
+    def test_int8_activations_before_torch_2_8(self):
+        with pytest.raises(ValueError) as info:
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_dtype="int8"))
+        assert str(info.value) == (
+            f"act_dtype='int8' is not supported: the X86 int8 kernels of torch {torch.__version__} read uint8 "
+            "activations only; int8 activations need torch>=2.8.0 (torch 2.7 compiles them to wrong results, "
+            "earlier releases fail). Valid values: 'uint8'. Fix: set act_dtype='uint8'."
+        )
+
+    def test_asymmetric_weights_say_why(self):
+        with pytest.raises(ValueError, match="per_channel affine weights forced through it compile to wrong results"):
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_sym=False))
+
+    def test_mixed_float_and_int_dtypes_name_both_fields(self):
+        with pytest.raises(ValueError) as info:
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_dtype="fp32"))
+        assert str(info.value) == (
+            "act_dtype='fp32' is not supported: w_dtype='int8' quantizes the op, and the X86 backend quantizes the "
+            "weights and activations of an op together (there is no weight-only or activation-only static int8). "
+            f"Valid values: {ACT_DTYPES_TEXT}. Fix: set act_dtype to a valid value, or w_dtype to one of fp32, "
+            "fp16, bf16 as well to leave the op unquantized."
+        )
+
+    @pytest.mark.parametrize("fields", [dict(w_sym="True"), dict(act_sym=0), dict(w_algo=["minmax", "kl"])])
+    def test_wrong_types_are_type_errors(self, fields):
+        with pytest.raises(TypeError, match=f"{next(iter(fields))}=.* is not supported: expected a"):
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
+
+    @pytest.mark.parametrize("w_dtype, act_dtype", itertools.product(["fp32", "fp16", "bf16"], repeat=2))
+    def test_float_dtypes_leave_the_op_unquantized(self, w_dtype, act_dtype):
+        assert _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_dtype=w_dtype, act_dtype=act_dtype)) is None
+
+
+ACCEPTED_WEIGHTS = [("per_channel", "minmax"), ("per_tensor", "minmax"), ("per_tensor", "kl")]
+ACCEPTED_ACTIVATIONS = list(itertools.product(ACT_DTYPES, [False, True], ["minmax", "kl"]))
+
+
+class TestConfigMapping:
+    @pytest.mark.parametrize("w_granularity, w_algo", ACCEPTED_WEIGHTS)
+    @pytest.mark.parametrize("act_dtype, act_sym, act_algo", ACCEPTED_ACTIVATIONS)
+    def test_accepted_static_settings(self, w_granularity, w_algo, act_dtype, act_sym, act_algo):
+        config = StaticQuantConfig(
+            w_granularity=w_granularity, w_algo=w_algo, act_dtype=act_dtype, act_sym=act_sym, act_algo=act_algo
+        )
+        quant_config = _map_inc_config_to_torch_quant_config(config)
+        act_qscheme = torch.per_tensor_symmetric if act_sym else torch.per_tensor_affine
+        act_observer = pt2e_compat.MinMaxObserver if act_algo == "minmax" else pt2e_compat.HistogramObserver
+        act_range = (torch.uint8, 0, 255) if act_dtype == "uint8" else (torch.int8, -128, 127)
+        assert _spec_fields(quant_config.input_activation) == (
+            *act_range,
+            act_qscheme,
+            None,
+            False,
+            act_observer,
+            {"eps": EPS},
+        )
+        assert quant_config.output_activation is quant_config.input_activation
+        per_channel = w_granularity == "per_channel"
+        w_observer = {
+            ("per_channel", "minmax"): pt2e_compat.PerChannelMinMaxObserver,
+            ("per_tensor", "minmax"): pt2e_compat.MinMaxObserver,
+            ("per_tensor", "kl"): pt2e_compat.HistogramObserver,
+        }[w_granularity, w_algo]
+        assert _spec_fields(quant_config.weight) == (
+            torch.int8,
+            -128,
+            127,
+            torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric,
+            0 if per_channel else None,
+            False,
+            w_observer,
+            {"eps": EPS},
+        )
+        assert quant_config.bias is None
+        assert quant_config.is_qat is False
+
+    @pytest.mark.parametrize("is_dynamic", [False, True])
+    def test_default_config_equals_incs_default_static_config(self, is_dynamic):
+        default = create_default_xiq_quantizer_config(is_dynamic=is_dynamic)
+        mapped = _map_inc_config_to_torch_quant_config(StaticQuantConfig(), is_dynamic=is_dynamic)
+        for field in ("input_activation", "output_activation", "weight"):
+            assert _spec_fields(getattr(default, field)) == _spec_fields(getattr(mapped, field))
+        assert (default.bias, default.is_qat) == (None, False)
+
+    def test_default_config_matches_torchaos_x86_default_but_for_the_activation_observer(self):
+        # StaticQuantConfig(act_algo="kl") is torchao's (and torch.ao's) default X86 config, field by field.
+        ours = _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_algo="kl"))
+        reference = pt2e_compat.xiq.get_default_x86_inductor_quantization_config()
+        for field in ("input_activation", "output_activation", "weight"):
+            assert _spec_fields(getattr(ours, field)) == _spec_fields(getattr(reference, field))
+        assert (ours.bias, ours.is_qat) == (reference.bias, reference.is_qat)
+
+    def test_dynamic_config(self):
+        quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
+        assert _spec_fields(quant_config.input_activation) == (
+            torch.uint8,
+            0,
+            255,
+            torch.per_tensor_affine,
+            None,
+            True,
+            pt2e_compat.PlaceholderObserver,
+            {"eps": EPS},
+        )
+        assert _spec_fields(quant_config.weight) == (
+            torch.int8,
+            -128,
+            127,
+            torch.per_tensor_symmetric,
+            None,
+            False,
+            pt2e_compat.MinMaxObserver,
+            {"eps": EPS},
+        )
+
+
+class TestQuantizerFromConfig:
+    def test_global_config(self):
+        quantizer = create_xiq_quantizer_from_pt2e_config(StaticQuantConfig())
+        assert isinstance(quantizer, pt2e_compat.X86InductorQuantizer)
+        assert _spec_fields(quantizer.global_config.weight)[3:5] == (torch.per_channel_symmetric, 0)
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_set_local_by_name_and_type(self):
+        config = StaticQuantConfig()
+        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        config.set_local(torch.nn.Linear, StaticQuantConfig(w_granularity="per_tensor"))
+        quantizer = create_xiq_quantizer_from_pt2e_config(config)
+        assert quantizer.module_name_qconfig == {"fc1": None}
+        linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
+        assert _spec_fields(linear_config.weight)[3:5] == (torch.per_tensor_symmetric, None)
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_set_local_of_a_type_the_x86_quantizer_cannot_configure(self):
+        config = StaticQuantConfig()
+        config.set_local(torch.nn.MaxPool3d, StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        with pytest.raises(ValueError) as info:
+            create_xiq_quantizer_from_pt2e_config(config)
+        message = str(info.value)
+        assert message.startswith("set_local op type='MaxPool3d' is not supported: ")
+        assert "'Conv2d'" in message and "'Linear'" in message and "Fix: set_local by op name instead." in message
+
+    @pytest.mark.skipif(pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
+    def test_set_local_on_torch_without_per_name_configs(self):
+        config = StaticQuantConfig()
+        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        with pytest.raises(ValueError) as info:
+            create_xiq_quantizer_from_pt2e_config(config)
+        assert str(info.value).startswith("set_local=['fc1'")
+        assert f"torch {torch.__version__} takes no config per op name" in str(info.value)
+        assert str(info.value).endswith("Fix: upgrade to torch>=2.5, or remove the set_local calls.")
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_local_configs_are_validated(self):
+        config = StaticQuantConfig()
+        config.set_local("fc1", StaticQuantConfig(w_sym=False))
+        with pytest.raises(ValueError, match="^w_sym=False is not supported: "):
+            create_xiq_quantizer_from_pt2e_config(config)
+
+
+FIELD_VALUES = {
+    "w_dtype": ["int8", "uint8", "int4", "fp32", "bf16", "fp16", 8, None],
+    "w_sym": [True, False, "True", 1, None],
+    "w_granularity": ["per_channel", "per_tensor", "per_group", 0],
+    "w_algo": ["minmax", "kl", "placeholder", "mse", ["minmax"]],
+    "act_dtype": ["uint8", "int8", "int4", "fp32", "bf16", "fp16", torch.uint8],
+    "act_sym": [True, False, "False", 0],
+    "act_granularity": ["per_tensor", "per_channel", "per_token", None],
+    "act_algo": ["minmax", "kl", "placeholder", "mse", 1.0],
+}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fields=st.fixed_dictionaries({name: st.sampled_from(values) for name, values in FIELD_VALUES.items()}),
+    is_dynamic=st.booleans(),
+)
+def test_every_config_builds_a_quantizer_or_raises_a_clear_error(fields, is_dynamic):
+    config = (DynamicQuantConfig if is_dynamic else StaticQuantConfig)(**fields)
+    try:
+        quantizer = create_xiq_quantizer_from_pt2e_config(config, is_dynamic=is_dynamic)
+    except (ValueError, TypeError) as error:
+        field = str(error).split("=", 1)[0]
+        assert field in fields, str(error)
+        assert str(error).startswith(f"{field}={fields[field]!r} is not supported: ")
+        assert "Valid values: " in str(error) and "Fix: " in str(error)
+    else:
+        assert isinstance(quantizer, pt2e_compat.X86InductorQuantizer)
+        if quantizer.global_config is None:
+            assert fields["w_dtype"] in utility._FLOAT_DTYPES and fields["act_dtype"] in utility._FLOAT_DTYPES
