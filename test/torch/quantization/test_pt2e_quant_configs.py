@@ -12,9 +12,11 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, 
 # Quantization error bound: the int8 output's SQNR against fp32. These models measure 38-42 dB with every
 # accepted setting; a wrong scheme or a broken observer falls far below.
 MIN_SQNR_DB = 30.0
-# Compiled against eager: float32 rounding only (measured <= 3.3e-7), far below one output quantization step
-# (~1e-2 here). Affine per_channel weights forced through inductor miss by 1.5-3.75.
-COMPILED_ATOL = 1e-5
+# Compiled against eager: inductor requantizes inside oneDNN kernels where eager runs QDQ in fp32, so a value at a
+# rounding tie may land one int8 step apart; at the last layer's input that moves an output by at most its input
+# scale x max|weight|, below 2e-3 for these models. Measured: <= 3.3e-7. Affine per_channel weights forced through
+# inductor miss by 1.5-3.75.
+COMPILED_ATOL = 2e-3
 
 
 class ConvPoolLinear(torch.nn.Module):
@@ -36,6 +38,15 @@ class TwoLinear(torch.nn.Module):
 
     def forward(self, x):
         return self.fc2(torch.relu(self.fc1(x)))
+
+
+@pytest.fixture(autouse=True)
+def static_by_default(monkeypatch):
+    # INC 3.0.2 sets W8A8PT2EQuantizer.is_dynamic for a dynamic run and never resets it (INC 3.10 does), which
+    # would turn every later static prepare in this process into a dynamic one.
+    from neural_compressor.torch.algorithms.pt2e_quant import core
+
+    monkeypatch.setattr(core.W8A8PT2EQuantizer, "is_dynamic", False)
 
 
 def _model(name):

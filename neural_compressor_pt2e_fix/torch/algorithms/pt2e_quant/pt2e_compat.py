@@ -91,11 +91,11 @@ def _load_pt2e_modules():
 
 
 _PT2E_MODULE, xiq, xpq, _AO_QUANTIZATION_MODULE = _load_pt2e_modules()
-_QUANTIZE_PT2E_MODULE = _import_part("quantize_pt2e")
+_PT2E_QUANTIZE_MODULE = _import_part("quantize_pt2e")
 _OBSERVER_MODULE = _import_part("observer")
 
-prepare_pt2e = _QUANTIZE_PT2E_MODULE.prepare_pt2e
-convert_pt2e = _QUANTIZE_PT2E_MODULE.convert_pt2e
+prepare_pt2e = _PT2E_QUANTIZE_MODULE.prepare_pt2e
+convert_pt2e = _PT2E_QUANTIZE_MODULE.convert_pt2e
 move_exported_model_to_eval = (_AO_QUANTIZATION_MODULE or _PT2E_MODULE).move_exported_model_to_eval
 X86InductorQuantizer = xiq.X86InductorQuantizer
 # The config class the x86 quantizer's set_global/set_*_qconfig expect.

@@ -1,0 +1,226 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""``inc-pt2e-fix env``: the running stack, the defects of the installed INC's observer factory, the patch state.
+
+The defects are found by calling the factory functions of INC's ``pt2e_quant.utility`` module with chosen settings
+and inspecting what they return or raise; no model is run. The same probes run on this package's factory, which
+must have none of them.
+"""
+
+import contextlib
+import importlib
+from importlib import metadata
+
+import torch
+
+from neural_compressor.torch.quantization import StaticQuantConfig
+from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
+
+_INC_UTILITY = "neural_compressor.torch.algorithms.pt2e_quant.utility"
+
+
+def _observer_class(spec):
+    """Return the observer class of a spec, unwrapping ``with_args``."""
+    ctr = spec.observer_or_fake_quant_ctr
+    return getattr(getattr(ctr, "p", None), "func", ctr)
+
+
+def _observer(spec):
+    """Instantiate a per-tensor spec's observer with the arguments prepare derives from the spec."""
+    return spec.observer_or_fake_quant_ctr(
+        dtype=spec.dtype, qscheme=spec.qscheme, quant_min=spec.quant_min, quant_max=spec.quant_max
+    )
+
+
+def _attempt(call, *args, **kwargs):
+    """Call ``call(*args, **kwargs)``; return (its result, None), or (None, the exception it raised)."""
+    try:
+        return call(*args, **kwargs), None
+    except Exception as exc:
+        return None, exc
+
+
+def _spec(factory, *args):
+    return factory.create_quant_spec_from_config(*args)
+
+
+def _mapped(factory, **fields):
+    return factory._map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
+
+
+def _error_text(exc):
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}"
+
+
+def _check_per_channel_observer(factory):
+    cls = _observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
+    return not issubclass(cls, utility._OBSERVERS["minmax", utility._QSCHEMES["per_channel", True]]), cls.__name__
+
+
+def _check_affine_per_channel(factory):
+    spec, exc = _attempt(_spec, factory, "int8", False, "per_channel", "minmax")
+    if exc is not None:
+        return False, _error_text(exc)
+    return spec.qscheme != utility._QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
+
+
+def _check_minmax_observer(factory):
+    cls = _observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
+    return cls is not utility._OBSERVERS["minmax", utility._QSCHEMES["per_tensor", False]], cls.__name__
+
+
+def _check_eps(factory):
+    eps = float(_observer(_spec(factory, "uint8", False, "per_tensor", "minmax")).eps)
+    return eps != utility._EPS, f"eps={eps:.3g}"
+
+
+def _check_unknown_dtype(factory):
+    _, exc = _attempt(_spec, factory, "int4", True, "per_tensor", "minmax")
+    return isinstance(exc, KeyError), _error_text(exc) if exc else "accepted"
+
+
+def _check_kl_per_channel(factory):
+    spec, exc = _attempt(_spec, factory, "int8", True, "per_channel", "kl")
+    if exc is not None:
+        return False, _error_text(exc)
+    return True, f"{_observer_class(spec).__name__} with {spec.qscheme}"
+
+
+def _check_affine_weights(factory):
+    config, exc = _attempt(_mapped, factory, w_sym=False)
+    return exc is None, _error_text(exc) if exc else f"weight qscheme={config.weight.qscheme}"
+
+
+def _check_uint8_weights(factory):
+    config, exc = _attempt(_mapped, factory, w_dtype="uint8")
+    return exc is None, _error_text(exc) if exc else f"weight dtype={config.weight.dtype}"
+
+
+def _check_per_channel_activations(factory):
+    config, exc = _attempt(_mapped, factory, act_granularity="per_channel", act_sym=True)
+    if exc is not None:
+        return False, _error_text(exc)
+    spec = config.input_activation
+    return True, f"qscheme={spec.qscheme}, ch_axis={spec.ch_axis}"
+
+
+def _check_float_activation(factory):
+    _, exc = _attempt(_mapped, factory, act_dtype="fp32")
+    return isinstance(exc, KeyError), _error_text(exc) if exc else "accepted"
+
+
+def _check_output_activation(factory):
+    config = _mapped(factory, act_sym=True, act_algo="kl")
+    output, expected = config.output_activation, config.input_activation
+    ignored = (output.dtype, output.qscheme, _observer_class(output)) != (
+        expected.dtype,
+        expected.qscheme,
+        _observer_class(expected),
+    )
+    return ignored, f"output activation: {output.dtype}, {output.qscheme}, {_observer_class(output).__name__}"
+
+
+# (what the defect is, the probe: factory module -> (has the defect, evidence)). A probe that raises, because the
+# factory raised on a setting it must build, counts as finding the defect.
+PROBES = (
+    ("per_channel weights (the default) get a per-tensor observer", _check_per_channel_observer),
+    ("per_channel with sym=False becomes per_tensor_affine", _check_affine_per_channel),
+    ('"minmax" is not MinMaxObserver', _check_minmax_observer),
+    ("observers use an eps other than 2**-12 (torchao's X86 default)", _check_eps),
+    ("an unknown dtype raises a bare KeyError", _check_unknown_dtype),
+    ("kl with per_channel is accepted (HistogramObserver is per-tensor only)", _check_kl_per_channel),
+    ("w_sym=False is accepted (the X86 quantizer fails later, naming no field)", _check_affine_weights),
+    ("w_dtype='uint8' is accepted (fails only at compile)", _check_uint8_weights),
+    ("per_channel activations are accepted (the X86 quantizer asserts later)", _check_per_channel_activations),
+    ("act_dtype='fp32' with int8 weights raises a bare KeyError", _check_float_activation),
+    ("the output activation ignores the act_* settings", _check_output_activation),
+)
+
+
+@contextlib.contextmanager
+def _unpatched():
+    """Remove the patch for the duration of a ``with`` block, and re-apply it if it was applied."""
+    was_patched = is_patched()
+    remove_patch()
+    try:
+        yield
+    finally:
+        if was_patched:
+            apply_patch()
+
+
+def probe(factory):
+    """Run every probe of :data:`PROBES` on a factory module.
+
+    Args:
+        factory (module): A module with INC's factory functions ``create_quant_spec_from_config`` and
+            ``_map_inc_config_to_torch_quant_config``.
+
+    Returns:
+        list[tuple[str, bool, str]]: For each probe: what the defect is, whether the factory has it, and the
+        evidence (what the factory returned or raised).
+    """
+    results = []
+    for defect, check in PROBES:
+        result, exc = _attempt(check, factory)
+        results.append((defect, *(result if exc is None else (True, f"raised {_error_text(exc)}"))))
+    return results
+
+
+def probe_inc():
+    """Probe the installed INC's own factory functions, with the patch removed while probing.
+
+    Returns:
+        list[tuple[str, bool, str]]: As :func:`probe`.
+    """
+    with _unpatched():
+        return probe(importlib.import_module(_INC_UTILITY))
+
+
+def stack():
+    """Return the versions of the running stack and the PT2E home in use.
+
+    Returns:
+        dict: "torch", "torchao" ("not installed" if absent), "INC" and "PT2E home" -> value.
+    """
+    try:
+        torchao = metadata.version("torchao")
+    except metadata.PackageNotFoundError:
+        torchao = "not installed"
+    return {"torch": torch.__version__, "torchao": torchao, "INC": inc_version(), "PT2E home": PT2E_HOME}
+
+
+def run(args):
+    """Run ``inc-pt2e-fix env``.
+
+    Args:
+        args (argparse.Namespace): The parsed arguments (none are used).
+
+    Returns:
+        int: 0.
+    """
+    patch_state = "yes (the probes below ran on INC's original functions)" if is_patched() else "no"
+    for name, value in {**stack(), "patch applied": patch_state}.items():
+        print(f"{name}: {value}")
+    inc_column = f"INC {inc_version()}"
+    print()
+    print("Defects of the observer factory, probed by calling it (no model run):")
+    print(f"{inc_column:<10}  {'fixed':<5}  defect (what INC's factory returned or raised)")
+    for (defect, present, evidence), (_, fixed, _) in zip(probe_inc(), probe(utility)):
+        detail = f" ({evidence})" if present else ""
+        print(f"{'yes' if present else 'no':<10}  {'yes' if fixed else 'no':<5}  {defect}{detail}")
+    return 0

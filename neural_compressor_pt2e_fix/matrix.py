@@ -1,0 +1,378 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""``inc-pt2e-fix matrix``: run the StaticQuantConfig space through stock and fixed INC and classify each result.
+
+Every setting goes through INC's public API on a small conv+pool+linear model: ``export`` -> ``prepare`` ->
+calibrate -> ``convert`` -> eager run and, with ``--compile``, an inductor compile (``freezing=True``) compared with
+the eager run. Each result falls into exactly one class:
+
+- ``compiled = eager``: the eager run works and the compiled model's output is within one output step of it (see
+  :func:`output_step`).
+- ``eager ok``: the eager run works; compiling was not requested.
+- ``rejected early``: ``prepare`` raised a ValueError or TypeError whose message contains ``field=value!r`` for a
+  field that the setting changes from INC's default (the user learns which of their choices is at fault).
+- ``broken``: anything else: any other exception or step, a message that does not name a changed field, a compile
+  failure, or a compiled output that differs from eager by more than one output step.
+"""
+
+import contextlib
+import dataclasses
+import itertools
+import json
+import sys
+import time
+
+import torch
+from torch._inductor import config as inductor_config
+
+from neural_compressor.torch.export import export
+from neural_compressor.torch.quantization import StaticQuantConfig, convert, prepare
+from neural_compressor_pt2e_fix._console import quiet
+from neural_compressor_pt2e_fix.env import stack
+from neural_compressor_pt2e_fix.patch import is_patched, patched
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+
+COMPILED = "compiled = eager"
+EAGER = "eager ok"
+REJECTED = "rejected early"
+BROKEN = "broken"
+CLASSES = (COMPILED, EAGER, REJECTED, BROKEN)
+
+# StaticQuantConfig fields, in INC's order: w_dtype, w_sym, w_granularity, w_algo, act_dtype, ...
+FIELDS = tuple(prefix + field for prefix, _, _ in utility._X86_SUPPORT.values() for field in utility._FIELDS)
+# Values outside every table of the factory, one per field kind, to see how each INC reports an unknown value.
+_UNKNOWN_VALUES = {"w_dtype": "int4", "w_granularity": "per_group", "w_algo": "mse"}
+# Float dtypes (of utility._FLOAT_DTYPES) set for activations only: weights stay int8, so the op is half quantized.
+_FLOAT_ACT_DTYPES = ("fp32", "bf16")
+
+
+def default_setting():
+    """Return INC's default StaticQuantConfig as a setting.
+
+    Returns:
+        dict: Field name -> value, for every field of :data:`FIELDS`.
+    """
+    config = StaticQuantConfig()
+    return {field: getattr(config, field) for field in FIELDS}
+
+
+def label(setting):
+    """Return the stable short label of a setting.
+
+    Args:
+        setting (dict): Field name -> value.
+
+    Returns:
+        str: E.g. ``"w=int8/sym/per_channel/minmax a=uint8/asym/per_tensor/minmax"``.
+    """
+    parts = []
+    for prefix, name in (("w_", "w"), ("act_", "a")):
+        values = [setting[prefix + field] for field in utility._FIELDS]
+        values[1] = "sym" if values[1] else "asym"
+        parts.append(f"{name}=" + "/".join(map(str, values)))
+    return " ".join(parts)
+
+
+def settings():
+    """Return the conformance space, the default first.
+
+    The product of every value the factory's tables know for w_granularity, w_sym, w_algo, act_sym, act_algo and
+    act_dtype (64 settings), then settings that change one field of the default: the other table values of w_dtype
+    and act_granularity, unknown values, and float activation dtypes with int8 weights.
+
+    Returns:
+        list[dict]: The settings.
+    """
+    default = default_setting()
+
+    def values(field, table_values):
+        return [default[field]] + [value for value in table_values if value != default[field]]
+
+    product_fields = {
+        "w_granularity": utility._GRANULARITIES,
+        "w_sym": (True, False),
+        "w_algo": utility._STATIC_ALGOS,
+        "act_dtype": tuple(utility._DTYPES),
+        "act_sym": (True, False),
+        "act_algo": utility._STATIC_ALGOS,
+    }
+    space = [
+        {**default, **dict(zip(product_fields, combination))}
+        for combination in itertools.product(*(values(field, table) for field, table in product_fields.items()))
+    ]
+    single_changes = [("w_dtype", value) for value in values("w_dtype", utility._DTYPES)[1:]]
+    single_changes += [("act_granularity", value) for value in values("act_granularity", utility._GRANULARITIES)[1:]]
+    single_changes += list(_UNKNOWN_VALUES.items())
+    single_changes += [("act_dtype", value) for value in _FLOAT_ACT_DTYPES]
+    return space + [{**default, field: value} for field, value in single_changes]
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened to one setting on one INC.
+
+    Attributes:
+        failed_at (str or None): The step that raised: "export", "prepare", "calibrate", "convert", "eager" or
+            "compile"; None if no step raised.
+        error (Exception or None): The exception that step raised.
+        compiled (bool): Whether a compile was requested.
+        max_diff (float or None): max|compiled - eager| when the compiled model ran.
+        step (float or None): The converted model's output step (:func:`output_step`), the largest max_diff of a
+            correct compile.
+    """
+
+    failed_at: str = None
+    error: Exception = None
+    compiled: bool = False
+    max_diff: float = None
+    step: float = None
+
+
+def classify(setting, outcome, default=None):
+    """Put an outcome into exactly one of :data:`CLASSES`.
+
+    Args:
+        setting (dict): The setting that produced the outcome.
+        outcome (Outcome): What happened.
+        default (dict, optional): INC's default setting; defaults to :func:`default_setting`.
+
+    Returns:
+        tuple[str, str]: The class and a one-line cause ("" for a working setting).
+    """
+    if outcome.error is not None:
+        message = str(outcome.error).strip()
+        lines = [line for line in message.splitlines() if line.strip()] or [""]
+        # A wrapper's first line ("backend='inductor' raised:") announces the real error on the next line.
+        summary = " ".join(" ".join(lines[:2] if lines[0].endswith(":") else lines[:1]).split())
+        cause = f"{outcome.failed_at}: {type(outcome.error).__name__}: {summary}"
+        default = default_setting() if default is None else default
+        changed = [f"{field}={value!r}" for field, value in setting.items() if value != default[field]]
+        named = any(item in message for item in changed)
+        if outcome.failed_at == "prepare" and isinstance(outcome.error, (ValueError, TypeError)) and named:
+            return REJECTED, cause
+        return BROKEN, cause
+    if not outcome.compiled:
+        return EAGER, ""
+    if outcome.max_diff is not None and outcome.max_diff <= outcome.step:
+        return COMPILED, ""
+    return (
+        BROKEN,
+        f"compile: max|compiled - eager| = {outcome.max_diff:.3g} exceeds one output step, {outcome.step:.3g}",
+    )
+
+
+def _model_and_data():
+    """Build the conv+pool+linear model and its calibration batches, independently of the global RNG.
+
+    Returns:
+        tuple: The float model (eval mode) and a list of four input batches of shape (2, 3, 8, 8).
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(8 * 3 * 3, 4),
+        ).eval()
+        batches = [torch.randn(2, 3, 8, 8) for _ in range(4)]
+    return model, batches
+
+
+def output_step(converted, model):
+    """Return the converted model's output step: the largest output change of one int8 rounding flip.
+
+    Compiled and eager models requantize differently (oneDNN in integer arithmetic, eager in fp32), so an activation
+    at a rounding tie may land one step apart. At the final Linear's input that changes the output by at most the
+    input's scale times max|weight| (about 1.7e-3 here). A correct compile stays within this step; a wrong one, such
+    as affine per_channel weights forced past the X86 quantizer (max difference 1.56 on a Linear), is far outside.
+
+    Args:
+        converted (torch.fx.GraphModule): The converted model; its final Linear reads a dequantized per-tensor input.
+        model (torch.nn.Module): The float model, whose last module is that Linear.
+
+    Returns:
+        float: The step.
+    """
+    linear = next(node for node in converted.graph.nodes if node.target == torch.ops.aten.linear.default)
+    scale = linear.args[0].args[1]
+    return float(scale) * model[-1].weight.abs().max().item()
+
+
+def run_setting(setting, compile_model):
+    """Run one setting through INC's public API.
+
+    Args:
+        setting (dict): Field name -> value.
+        compile_model (bool): Whether to compile the converted model and compare it with the eager run.
+
+    Returns:
+        Outcome: What happened.
+    """
+    model, batches = _model_and_data()
+    outcome = Outcome(compiled=compile_model)
+    step = "export"
+    try:
+        exported = export(model, (batches[0],))
+        step = "prepare"
+        prepared = prepare(exported, quant_config=StaticQuantConfig(**setting))
+        step = "calibrate"
+        for batch in batches:
+            prepared(batch)
+        step = "convert"
+        converted = convert(prepared)
+        step = "eager"
+        with torch.no_grad():
+            eager = converted(batches[0])
+        if compile_model:
+            step = "compile"
+            torch._dynamo.reset()
+            with inductor_config.patch(freezing=True), torch.no_grad():
+                compiled = torch.compile(converted)(batches[0])
+            outcome.max_diff = (compiled - eager).abs().max().item()
+            outcome.step = output_step(converted, model)
+    except Exception as exc:
+        outcome.failed_at, outcome.error = step, exc
+    return outcome
+
+
+def run_matrix(only=None, compile_model=False, progress=sys.stderr):
+    """Run the conformance space with stock and fixed INC.
+
+    Args:
+        only (str, optional): Run only the settings whose label contains this substring.
+        compile_model (bool): Whether to compile and compare with eager.
+        progress (file, optional): Where to write one progress line per setting; None for no progress.
+
+    Returns:
+        list[dict]: One row per setting: label, setting, and for "stock" and "fixed" the class, the cause,
+        max|compiled - eager| and the output step (both None unless the compiled model ran).
+
+    Raises:
+        RuntimeError: The patch is applied, so stock INC cannot be run; or no setting matches ``only``.
+    """
+    if is_patched():
+        raise RuntimeError("the patch is applied in this process: the stock column needs an unpatched INC")
+    default = default_setting()
+    chosen = [setting for setting in settings() if only is None or only in label(setting)]
+    if not chosen:
+        raise RuntimeError(f"no setting label contains {only!r}")
+    rows = []
+    with quiet():
+        for index, setting in enumerate(chosen, 1):
+            start = time.perf_counter()
+            row = {"label": label(setting), "setting": setting}
+            for column in ("stock", "fixed"):
+                with patched() if column == "fixed" else contextlib.nullcontext():
+                    outcome = run_setting(setting, compile_model)
+                klass, cause = classify(setting, outcome, default)
+                row[column] = {"class": klass, "cause": cause, "max_diff": outcome.max_diff, "step": outcome.step}
+            rows.append(row)
+            if progress is not None:
+                print(
+                    f"[{index:>{len(str(len(chosen)))}}/{len(chosen)}] {row['label']}  stock: {row['stock']['class']}"
+                    f"  fixed: {row['fixed']['class']}  ({time.perf_counter() - start:.1f} s)",
+                    file=progress,
+                    flush=True,
+                )
+    return rows
+
+
+def totals(rows):
+    """Count the rows of each class, per column.
+
+    Args:
+        rows (list[dict]): The rows of :func:`run_matrix`.
+
+    Returns:
+        dict: "stock" and "fixed" -> class -> count, every class present.
+    """
+    return {
+        column: {klass: sum(row[column]["class"] == klass for row in rows) for klass in CLASSES}
+        for column in ("stock", "fixed")
+    }
+
+
+def _cell(text, width=200):
+    text = text if len(text) <= width else text[: width - 3] + "..."
+    return text.replace("|", "\\|")
+
+
+def markdown(rows, compile_model):
+    """Render the results as Markdown: the per-class totals, then one table row per setting.
+
+    Args:
+        rows (list[dict]): The rows of :func:`run_matrix`.
+        compile_model (bool): Whether the run compiled.
+
+    Returns:
+        str: The Markdown text.
+    """
+    versions = stack()
+    mode = "eager, then inductor compile (freezing=True)" if compile_model else "eager only (no compile)"
+    lines = [
+        f"torch {versions['torch']}, torchao {versions['torchao']}, INC {versions['INC']}, PT2E home "
+        f"`{versions['PT2E home']}`; {len(rows)} setting{'s' if len(rows) != 1 else ''}, {mode}.",
+        "",
+        "| class | stock INC | fixed |",
+        "|---|---|---|",
+    ]
+    counts = totals(rows)
+    lines += [f"| {klass} | {counts['stock'][klass]} | {counts['fixed'][klass]} |" for klass in CLASSES]
+    lines += ["", "| setting | stock INC | fixed | stock: cause | fixed: cause |", "|---|---|---|---|---|"]
+    for row in rows:
+        stock, fixed = row["stock"], row["fixed"]
+        lines.append(
+            f"| `{row['label']}` | {stock['class']} | {fixed['class']} | {_cell(stock['cause'])} | "
+            f"{_cell(fixed['cause'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run(args):
+    """Run ``inc-pt2e-fix matrix``.
+
+    Args:
+        args (argparse.Namespace): ``compile``, ``only``, ``json`` and ``markdown`` as parsed by the CLI.
+
+    Returns:
+        int: 0 if no setting is broken with the fix, 1 otherwise.
+    """
+    start = time.perf_counter()
+    rows = run_matrix(args.only, args.compile)
+    counts = totals(rows)
+    width = max(len(row["label"]) for row in rows)
+    print(f"{'setting':<{width}}  {'stock INC':<16}  fixed")
+    for row in rows:
+        print(f"{row['label']:<{width}}  {row['stock']['class']:<16}  {row['fixed']['class']}")
+    print()
+    print(f"{'class':<16}  {'stock INC':>9}  {'fixed':>5}")
+    for klass in CLASSES:
+        print(f"{klass:<16}  {counts['stock'][klass]:>9}  {counts['fixed'][klass]:>5}")
+    print(f"{len(rows)} setting{'s' if len(rows) != 1 else ''} in {time.perf_counter() - start:.0f} s")
+    if args.json:
+        document = {
+            "versions": stack(),
+            "compile": args.compile,
+            "totals": counts,
+            "rows": rows,
+        }
+        with open(args.json, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=2)
+            stream.write("\n")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as stream:
+            stream.write(markdown(rows, args.compile))
+    return 1 if counts["fixed"][BROKEN] else 0

@@ -1,0 +1,266 @@
+import collections
+import importlib.util
+import math
+import re
+import socket
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from neural_compressor_pt2e_fix import cli, demo
+from neural_compressor_pt2e_fix.demo import metrics
+
+
+def needs(*modules):
+    """Skip unless the demo's optional modules are installed, naming the missing distributions."""
+    missing = [demo.REQUIREMENTS[module] for module in modules if importlib.util.find_spec(module) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"needs the demo's optional dependencies: {', '.join(missing)}")
+
+
+needs_photos = needs("skimage", "matplotlib")
+needs_demo = needs(*demo.REQUIREMENTS)
+
+
+class TestMetrics:
+    def test_sqnr_is_one_power_ratio_in_db(self):
+        assert metrics.sqnr_db(torch.tensor([10.0, 0.0]), torch.tensor([10.0, 1.0])) == 20.0
+        assert metrics.sqnr_db(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 3.75])) == 10 * math.log10(400.0)
+
+    def test_sqnr_pools_all_samples_rather_than_averaging_them(self):
+        # Per sample: 26.0 dB and 6.0 dB (mean 16.0); pooled: signal 101, noise 0.5.
+        reference = torch.tensor([[10.0, 0.0], [1.0, 0.0]])
+        approximation = torch.tensor([[10.0, 0.5], [1.0, 0.5]])
+        assert metrics.sqnr_db(reference, approximation) == 10 * math.log10(202.0)
+
+    def test_sqnr_of_an_exact_copy_is_infinite(self):
+        assert metrics.sqnr_db(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 4.0])) == math.inf
+
+    def test_top1_agreement_in_percent(self):
+        reference = torch.tensor([[9.0, 1.0, 0.0], [0.0, 9.0, 1.0], [0.0, 1.0, 9.0], [1.0, 9.0, 0.0]])
+        approximation = torch.tensor([[5.0, 4.0, 0.0], [0.0, 5.0, 4.0], [0.0, 5.0, 4.0], [0.0, 9.0, 1.0]])
+        assert metrics.top1_agreement(reference, approximation) == 75.0
+
+    def test_fake_quantize_per_tensor_uses_the_largest_magnitude(self):
+        # max|w| = 127.5 -> scale 1: 127.5 rounds to 128 and clamps to 127, 63.75 rounds to 64, 0.3 to 0.
+        weight = torch.tensor([[127.5, 1.0], [63.75, 0.3]])
+        quantized = metrics.fake_quantize_int8(weight, per_channel=False)
+        assert torch.equal(quantized, torch.tensor([[127.0, 1.0], [64.0, 0.0]]))
+
+    def test_fake_quantize_per_channel_scales_each_output_channel(self):
+        # Channel 1: max|w| = 63.75 -> scale 0.5: 63.75 -> 127 steps (clamped) = 63.5, 0.3 -> 1 step = 0.5.
+        weight = torch.tensor([[127.5, 1.0], [63.75, 0.3]])
+        quantized = metrics.fake_quantize_int8(weight, per_channel=True)
+        assert torch.equal(quantized, torch.tensor([[127.0, 1.0], [63.5, 0.5]]))
+
+    def test_all_zero_channel_stays_zero(self):
+        assert metrics.symmetric_int8_scale(torch.tensor([0.0, 255.0])).tolist() == [2**-12, 2.0]
+        quantized = metrics.fake_quantize_int8(torch.tensor([[0.0, 0.0], [127.5, -2.0]]), per_channel=True)
+        assert torch.equal(quantized, torch.tensor([[0.0, 0.0], [127.0, -2.0]]))
+
+    def test_weight_sqnr_per_channel_beats_per_tensor_on_unequal_channels(self):
+        weight = torch.tensor([[127.5, 1.0], [63.75, 0.3]])
+        # Noise per_tensor: 0.5**2 + 0.25**2 + 0.3**2; per_channel: 0.5**2 + 0.25**2 + 0.2**2.
+        signal = 127.5**2 + 1.0 + 63.75**2 + 0.09
+        assert metrics.weight_sqnr_db(weight, per_channel=False) == pytest.approx(10 * math.log10(signal / 0.4025))
+        assert metrics.weight_sqnr_db(weight, per_channel=True) == pytest.approx(10 * math.log10(signal / 0.3525))
+
+    def test_count_int8_kernels_counts_onednn_calls_only(self):
+        code = "\n".join(
+            [
+                "buf1 = torch.ops.onednn.qconv_pointwise.tensor(buf0, x_scale, x_zp, _frozen_param250)",
+                "buf2 = torch.ops.onednn.qconv2d_pointwise.binary_tensor(buf1, x_scale_0, x_zp_0)",
+                "buf3 = torch.ops.onednn.qconv_pointwise.default(buf2, 0.02, 0)",
+                "buf4 = torch.ops.onednn.qlinear_pointwise.tensor(buf3, x_scale_1, x_zp_1)",
+                "buf5 = torch.ops.mkldnn._convolution_pointwise.default(buf4, _frozen_param1)",
+                "buf6 = torch.ops.aten.convolution(buf5, _frozen_param2, None, [1, 1])",
+                "packed = torch.ops.onednn.qconv_prepack.default(weight, scales)",
+                "# onednn.qconv_pointwise is named here without a call",
+            ]
+        )
+        assert metrics.count_int8_kernels(code) == {"conv": 3, "linear": 1}
+
+
+class TestMissingRequirements:
+    def test_cli_names_what_to_install(self, monkeypatch, capsys, tmp_path):
+        monkeypatch.setitem(demo.REQUIREMENTS, "no_such_demo_module", "no-such-demo-dist")
+        missing = demo.missing_requirements()
+        assert missing[-1] == "no-such-demo-dist"
+        assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 1
+        assert capsys.readouterr().err == (
+            f"inc-pt2e-fix demo: error: ModuleNotFoundError: the demo needs {', '.join(missing)}: "
+            f"pip install {' '.join(missing)}\n"
+        )
+
+
+@needs_photos
+class TestPhotos:
+    def test_every_photo_loads_offline_as_rgb_uint8(self, monkeypatch):
+        from neural_compressor_pt2e_fix.demo import data
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the demo's photos must not need the network")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        for name in data.PHOTOS:
+            image = data.load_photo(name)
+            assert image.dtype == torch.uint8
+            assert image.shape[0] == 3 and min(image.shape[1:]) >= data.IMAGE_SIZE
+        camera = data.load_photo("camera")  # a grey photo: three equal channels
+        assert torch.equal(camera[0], camera[1]) and torch.equal(camera[1], camera[2])
+
+    def test_calibration_and_evaluation_photos_are_disjoint_and_cover_all(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        assert set(data.CALIBRATION_PHOTOS).isdisjoint(data.EVALUATION_PHOTOS)
+        assert set(data.CALIBRATION_PHOTOS) | set(data.EVALUATION_PHOTOS) == set(data.PHOTOS)
+
+    def test_crop_boxes_of_a_square_photo(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        boxes = data.crop_boxes(512, 512)
+        # Short side 224: 1 position; 288: 2x2; 352: 3x3; 448: 3x3; each as is and mirrored.
+        assert len(boxes) == 2 * (1 + 4 + 9 + 9)
+        assert len(set(boxes)) == len(boxes)
+        assert all(top + 224 <= height and left + 224 <= width for height, width, top, left, _ in boxes)
+        assert {(height, width) for height, width, *_ in boxes} == {(224, 224), (288, 288), (352, 352), (448, 448)}
+
+    def test_normalise_maps_pixels_to_minus_one_one(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        assert data.normalise(torch.tensor([0, 127, 255])).tolist() == [-127 / 128, 0.0, 1.0]
+
+    def test_crops_shape_dtype_range_and_interleaving(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        images, sources = data.crops(data.CALIBRATION_PHOTOS, 16)
+        assert images.shape == (16, 3, 224, 224) and images.dtype == torch.float32
+        assert images.min().item() >= -127 / 128 and images.max().item() <= 1.0
+        assert images.std().item() > 0.1  # photos, not a constant
+        assert sources == list(data.CALIBRATION_PHOTOS) * 2
+
+    def test_crops_spread_a_remainder_over_the_first_photos(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        images, sources = data.crops(data.EVALUATION_PHOTOS, 8)
+        assert images.shape[0] == 8
+        assert collections.Counter(sources) == {
+            name: 1 + (index < 2) for index, name in enumerate(data.EVALUATION_PHOTOS)
+        }
+
+    def test_crops_of_one_photo_are_distinct(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        images, _ = data.crops(["astronaut"], 4)
+        flat = images.flatten(1)
+        assert all(not torch.equal(flat[i], flat[j]) for i in range(4) for j in range(i + 1, 4))
+
+    def test_too_many_crops_of_a_photo(self):
+        from neural_compressor_pt2e_fix.demo import data
+
+        with pytest.raises(ValueError, match=r"^photo 'astronaut' has 46 crops, 47 were asked for$"):
+            data.crops(["astronaut"], 47)
+
+
+def _png_size(path):
+    header = Path(path).read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR"
+    return struct.unpack(">II", header[16:24])
+
+
+def _has_vnni():
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_vnni" in flags or "amx_int8" in flags
+
+
+@needs_demo
+class TestQuickDemo:
+    @pytest.fixture(scope="class")
+    def quick_run(self, tmp_path_factory):
+        out = tmp_path_factory.mktemp("demo")
+        process = subprocess.run(
+            [sys.executable, "-m", "neural_compressor_pt2e_fix", "demo", "--quick", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert process.returncode == 0, process.stderr[-3000:]
+        return process.stdout, process.stderr, out
+
+    def test_accuracy_rows(self, quick_run):
+        stdout, _, _ = quick_run
+        rows = {
+            match[1]: match
+            for match in re.finditer(
+                r"^(per_tensor|per_channel) +(-?[\d.]+) dB +([\d.]+) % +(\d+)/(\d+) +(\d+)/(\d+) +([\d.]+)x an fp32 "
+                r"forward$",
+                stdout,
+                re.MULTILINE,
+            )
+        }
+        assert set(rows) == {"per_tensor", "per_channel"}, stdout
+        sqnr = {config: float(row[2]) for config, row in rows.items()}
+        agreement = {config: float(row[3]) for config, row in rows.items()}
+        # Per-channel scales only shrink each channel's step, so the noise drops: by > 4x (6 dB) on this model.
+        # 8-bit quantization of one tensor gives at most ~50 dB; a 50-layer network stays below that.
+        assert sqnr["per_tensor"] + 6 < sqnr["per_channel"] < 50
+        assert 10 < sqnr["per_channel"]
+        assert 0 <= agreement["per_tensor"] <= agreement["per_channel"] <= 100
+        assert agreement["per_channel"] >= 75
+        # EfficientNet-Lite0 has 49 convs and 1 linear. Inductor lowers convs and linears with per-channel weights to
+        # oneDNN int8 kernels; its patterns do not match per-tensor weights, which stay fp32 convs on dequantized data.
+        assert [rows["per_channel"][group] for group in (4, 5, 6, 7)] == ["49", "49", "1", "1"]
+        assert [rows["per_tensor"][group] for group in (4, 5, 6, 7)] == ["0", "49", "0", "1"]
+        # Calibration is an fp32 forward plus a min/max per observed tensor.
+        assert all(0.25 < float(row[8]) < 4 for row in rows.values())
+
+    def test_latency_row(self, quick_run):
+        stdout, _, _ = quick_run
+        rows = re.findall(r"^ +(\d+) +([\d.]+) +([\d.]+) +([\d.]+)x +([\d.]+) +([\d.]+)x$", stdout, re.MULTILINE)
+        assert [row[0] for row in rows] == ["1"], stdout  # --quick times batch 1 only
+        fp32, per_tensor, tensor_speedup, per_channel, channel_speedup = map(float, rows[0][1:])
+        assert 0 < per_channel and 0 < per_tensor and 0 < fp32 < 1000
+        assert float(channel_speedup) == pytest.approx(fp32 / per_channel, abs=0.02)
+        assert float(tensor_speedup) == pytest.approx(fp32 / per_tensor, abs=0.02)
+        if _has_vnni():  # int8 dot products run at several times the fp32 rate
+            assert channel_speedup > 1
+
+    def test_depthwise_line(self, quick_run):
+        stdout, _, _ = quick_run
+        match = re.search(
+            r"^where per_tensor loses most: _blocks\.(\d+)\._depthwise_conv \((\d+) channels\); with only its weight "
+            r"in int8, logits SQNR (-?[\d.]+) dB per_tensor, (-?[\d.]+) dB per_channel$",
+            stdout,
+            re.MULTILINE,
+        )
+        assert match, stdout
+        assert 0 <= int(match[1]) < 16
+        assert float(match[3]) < float(match[4])
+
+    def test_quick_says_what_it_drops(self, quick_run):
+        stdout, _, _ = quick_run
+        lines = stdout.splitlines()
+        assert (
+            "--quick: 16 calibration and 32 evaluation crops (full: 32 and 256); batch 1 only (full: also batch 8)"
+            in lines
+        )
+        assert (
+            "evaluation: 32 crops of 6 other photos (astronaut, chelsea, coffee, coins, grace_hopper, motorcycle)"
+            in lines
+        )
+
+    def test_progress_goes_to_stderr(self, quick_run):
+        stdout, stderr, _ = quick_run
+        assert re.search(r"^\[ +[\d.]+ s\] calibrating per_channel \(2\)$", stderr, re.MULTILINE), stderr
+        assert "calibrating" not in stdout
+
+    def test_pngs(self, quick_run):
+        _, _, out = quick_run
+        assert _png_size(out / "depthwise_weight_ranges.png") == (1080, 576)
+        assert _png_size(out / "sqnr.png") == (720, 480)
