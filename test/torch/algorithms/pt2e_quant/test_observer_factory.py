@@ -21,6 +21,17 @@ EPS = 2**-12
 # int8 activations need torch>=2.8 (the X86 qlinear of torch 2.7 computes them wrongly, earlier ones fail).
 ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["uint8"]
 ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
+# The spec fields of a dynamic uint8 affine activation: the placeholder observer, whatever the algorithm.
+DYNAMIC_ACTIVATION = (
+    torch.uint8,
+    0,
+    255,
+    torch.per_tensor_affine,
+    None,
+    True,
+    pt2e_compat.PlaceholderObserver,
+    {"eps": EPS},
+)
 # qscheme -> (granularity, sym), the inverse of the factory's table.
 GRANULARITY_SYM = {qscheme: key for key, qscheme in utility._QSCHEMES.items()}
 TABLE_ENTRIES = [
@@ -166,16 +177,7 @@ class TestObserverTable:
 
     def test_dynamic_forces_the_placeholder_observer(self):
         spec = create_quant_spec_from_config("uint8", False, "per_tensor", "kl", is_dynamic=True)
-        assert _spec_fields(spec) == (
-            torch.uint8,
-            0,
-            255,
-            torch.per_tensor_affine,
-            None,
-            True,
-            pt2e_compat.PlaceholderObserver,
-            {"eps": EPS},
-        )
+        assert _spec_fields(spec) == DYNAMIC_ACTIVATION
 
 
 class TestSpecValidation:
@@ -371,16 +373,7 @@ class TestConfigMapping:
 
     def test_dynamic_config(self):
         quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
-        assert _spec_fields(quant_config.input_activation) == (
-            torch.uint8,
-            0,
-            255,
-            torch.per_tensor_affine,
-            None,
-            True,
-            pt2e_compat.PlaceholderObserver,
-            {"eps": EPS},
-        )
+        assert _spec_fields(quant_config.input_activation) == DYNAMIC_ACTIVATION
         assert _spec_fields(quant_config.weight) == (
             torch.int8,
             -128,
