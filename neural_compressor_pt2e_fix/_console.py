@@ -11,7 +11,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Console helpers shared by the ``matrix`` and ``demo`` subcommands."""
+"""Console helpers shared by the subcommands."""
 
 import contextlib
 import logging
@@ -40,3 +40,20 @@ def quiet():
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
+
+
+def first_line(exc):
+    """Summarise an exception on one line: its type and the first line of its message.
+
+    A wrapper's first line that ends with a colon (inductor's ``backend='inductor' raised:``) announces the real
+    error, so the next line is kept too.
+
+    Args:
+        exc (BaseException): The exception.
+
+    Returns:
+        str: E.g. ``"ValueError: w_sym=False is not supported: ..."``.
+    """
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()] or [""]
+    summary = " ".join(" ".join(lines[:2] if lines[0].endswith(":") else lines[:1]).split())
+    return f"{type(exc).__name__}: {summary}"

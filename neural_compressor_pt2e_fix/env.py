@@ -25,6 +25,7 @@ from importlib import metadata
 import torch
 
 from neural_compressor.torch.quantization import StaticQuantConfig
+from neural_compressor_pt2e_fix._console import first_line
 from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
@@ -61,66 +62,61 @@ def _mapped(factory, **fields):
     return factory._map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
 
 
-def _error_text(exc):
-    message = str(exc).strip()
-    return f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}"
-
-
 def _check_per_channel_observer(factory):
     cls = _observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
-    return not issubclass(cls, utility._OBSERVERS["minmax", utility._QSCHEMES["per_channel", True]]), cls.__name__
+    return not issubclass(cls, utility.OBSERVERS["minmax", utility.QSCHEMES["per_channel", True]]), cls.__name__
 
 
 def _check_affine_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", False, "per_channel", "minmax")
     if exc is not None:
-        return False, _error_text(exc)
-    return spec.qscheme != utility._QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
+        return False, first_line(exc)
+    return spec.qscheme != utility.QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
 
 
 def _check_minmax_observer(factory):
     cls = _observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
-    return cls is not utility._OBSERVERS["minmax", utility._QSCHEMES["per_tensor", False]], cls.__name__
+    return cls is not utility.OBSERVERS["minmax", utility.QSCHEMES["per_tensor", False]], cls.__name__
 
 
 def _check_eps(factory):
     eps = float(_observer(_spec(factory, "uint8", False, "per_tensor", "minmax")).eps)
-    return eps != utility._EPS, f"eps={eps:.3g}"
+    return eps != utility.OBSERVER_EPS, f"eps={eps:.3g}"
 
 
 def _check_unknown_dtype(factory):
     _, exc = _attempt(_spec, factory, "int4", True, "per_tensor", "minmax")
-    return isinstance(exc, KeyError), _error_text(exc) if exc else "accepted"
+    return isinstance(exc, KeyError), first_line(exc) if exc else "accepted"
 
 
 def _check_kl_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", True, "per_channel", "kl")
     if exc is not None:
-        return False, _error_text(exc)
+        return False, first_line(exc)
     return True, f"{_observer_class(spec).__name__} with {spec.qscheme}"
 
 
 def _check_affine_weights(factory):
     config, exc = _attempt(_mapped, factory, w_sym=False)
-    return exc is None, _error_text(exc) if exc else f"weight qscheme={config.weight.qscheme}"
+    return exc is None, first_line(exc) if exc else f"weight qscheme={config.weight.qscheme}"
 
 
 def _check_uint8_weights(factory):
     config, exc = _attempt(_mapped, factory, w_dtype="uint8")
-    return exc is None, _error_text(exc) if exc else f"weight dtype={config.weight.dtype}"
+    return exc is None, first_line(exc) if exc else f"weight dtype={config.weight.dtype}"
 
 
 def _check_per_channel_activations(factory):
     config, exc = _attempt(_mapped, factory, act_granularity="per_channel", act_sym=True)
     if exc is not None:
-        return False, _error_text(exc)
+        return False, first_line(exc)
     spec = config.input_activation
     return True, f"qscheme={spec.qscheme}, ch_axis={spec.ch_axis}"
 
 
 def _check_float_activation(factory):
     _, exc = _attempt(_mapped, factory, act_dtype="fp32")
-    return isinstance(exc, KeyError), _error_text(exc) if exc else "accepted"
+    return isinstance(exc, KeyError), first_line(exc) if exc else "accepted"
 
 
 def _check_output_activation(factory):
@@ -177,7 +173,7 @@ def probe(factory):
     results = []
     for defect, check in PROBES:
         result, exc = _attempt(check, factory)
-        results.append((defect, *(result if exc is None else (True, f"raised {_error_text(exc)}"))))
+        results.append((defect, *(result if exc is None else (True, f"raised {first_line(exc)}"))))
     return results
 
 

@@ -38,7 +38,7 @@ from torch._inductor import config as inductor_config
 
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import StaticQuantConfig, convert, prepare
-from neural_compressor_pt2e_fix._console import quiet
+from neural_compressor_pt2e_fix._console import first_line, quiet
 from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import is_patched, patched
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
@@ -50,10 +50,10 @@ BROKEN = "broken"
 CLASSES = (COMPILED, EAGER, REJECTED, BROKEN)
 
 # StaticQuantConfig fields, in INC's order: w_dtype, w_sym, w_granularity, w_algo, act_dtype, ...
-FIELDS = tuple(prefix + field for prefix, _, _ in utility._X86_SUPPORT.values() for field in utility._FIELDS)
+FIELDS = tuple(support.prefix + field for support in utility.SUPPORTED.values() for field in utility.FIELDS)
 # Values outside every table of the factory, one per field kind, to see how each INC reports an unknown value.
 _UNKNOWN_VALUES = {"w_dtype": "int4", "w_granularity": "per_group", "w_algo": "mse"}
-# Float dtypes (of utility._FLOAT_DTYPES) set for activations only: weights stay int8, so the op is half quantized.
+# Float dtypes (of utility.FLOAT_DTYPES) set for activations only: weights stay int8, so the op is half quantized.
 _FLOAT_ACT_DTYPES = ("fp32", "bf16")
 
 
@@ -78,7 +78,7 @@ def label(setting):
     """
     parts = []
     for prefix, name in (("w_", "w"), ("act_", "a")):
-        values = [setting[prefix + field] for field in utility._FIELDS]
+        values = [setting[prefix + field] for field in utility.FIELDS]
         values[1] = "sym" if values[1] else "asym"
         parts.append(f"{name}=" + "/".join(map(str, values)))
     return " ".join(parts)
@@ -100,19 +100,19 @@ def settings():
         return [default[field]] + [value for value in table_values if value != default[field]]
 
     product_fields = {
-        "w_granularity": utility._GRANULARITIES,
+        "w_granularity": utility.GRANULARITIES,
         "w_sym": (True, False),
-        "w_algo": utility._STATIC_ALGOS,
-        "act_dtype": tuple(utility._DTYPES),
+        "w_algo": utility.STATIC_ALGOS,
+        "act_dtype": tuple(utility.DTYPES),
         "act_sym": (True, False),
-        "act_algo": utility._STATIC_ALGOS,
+        "act_algo": utility.STATIC_ALGOS,
     }
     space = [
         {**default, **dict(zip(product_fields, combination))}
         for combination in itertools.product(*(values(field, table) for field, table in product_fields.items()))
     ]
-    single_changes = [("w_dtype", value) for value in values("w_dtype", utility._DTYPES)[1:]]
-    single_changes += [("act_granularity", value) for value in values("act_granularity", utility._GRANULARITIES)[1:]]
+    single_changes = [("w_dtype", value) for value in values("w_dtype", utility.DTYPES)[1:]]
+    single_changes += [("act_granularity", value) for value in values("act_granularity", utility.GRANULARITIES)[1:]]
     single_changes += list(_UNKNOWN_VALUES.items())
     single_changes += [("act_dtype", value) for value in _FLOAT_ACT_DTYPES]
     return space + [{**default, field: value} for field, value in single_changes]
@@ -151,11 +151,8 @@ def classify(setting, outcome, default=None):
         tuple[str, str]: The class and a one-line cause ("" for a working setting).
     """
     if outcome.error is not None:
-        message = str(outcome.error).strip()
-        lines = [line for line in message.splitlines() if line.strip()] or [""]
-        # A wrapper's first line ("backend='inductor' raised:") announces the real error on the next line.
-        summary = " ".join(" ".join(lines[:2] if lines[0].endswith(":") else lines[:1]).split())
-        cause = f"{outcome.failed_at}: {type(outcome.error).__name__}: {summary}"
+        message = str(outcome.error)
+        cause = f"{outcome.failed_at}: {first_line(outcome.error)}"
         default = default_setting() if default is None else default
         changed = [f"{field}={value!r}" for field, value in setting.items() if value != default[field]]
         named = any(item in message for item in changed)

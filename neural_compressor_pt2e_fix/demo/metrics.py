@@ -19,7 +19,7 @@ Only torch and this package are needed here, so these helpers work on every supp
 import math
 import re
 
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import _EPS
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import OBSERVER_EPS
 
 # A call of a oneDNN int8 conv or linear kernel in inductor's generated wrapper code, e.g.
 # ``torch.ops.onednn.qconv_pointwise.tensor(`` or ``torch.ops.onednn.qlinear_pointwise.default(``. Weight packing
@@ -71,7 +71,7 @@ def symmetric_int8_scale(amax):
     Returns:
         torch.Tensor: The scale, same shape as ``amax``.
     """
-    return (amax / 127.5).clamp_min(_EPS)
+    return (amax / 127.5).clamp_min(OBSERVER_EPS)
 
 
 def fake_quantize_int8(weight, per_channel):

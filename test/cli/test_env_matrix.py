@@ -14,7 +14,7 @@ import torch
 
 from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
 from neural_compressor_pt2e_fix import env, matrix, patched
-from neural_compressor_pt2e_fix.cli import _COMMANDS
+from neural_compressor_pt2e_fix.cli import build_parser
 from neural_compressor_pt2e_fix.patch import inc_version
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
@@ -114,7 +114,15 @@ class TestCommandLine:
         assert result.returncode == 0
         assert result.stdout.startswith("usage: inc-pt2e-fix [-h] [--verbose] COMMAND ...")
         listed = [line.split()[0] for line in result.stdout.splitlines() if re.match(r"    \S", line)]
-        assert listed == list(_COMMANDS)
+        assert listed == ["env", "matrix", "demo", "upstream-diff"]
+
+    @pytest.mark.parametrize("argv", [["--verbose", "env"], ["env", "--verbose"]], ids=["before", "after"])
+    def test_verbose_before_or_after_the_subcommand(self, argv):
+        args = build_parser().parse_args(argv)
+        assert (args.command, args.verbose, args.run.module) == ("env", True, "env")
+
+    def test_verbose_defaults_to_false(self):
+        assert build_parser().parse_args(["env"]).verbose is False
 
     @pytest.mark.parametrize(
         "args, error",

@@ -74,13 +74,13 @@ def _count(graph_module, target_names):
 
 def _accepted(role):
     """The (dtype, sym, granularity, algo) settings the factory accepts for a role, from its tables."""
-    _, dtypes, qschemes = utility._X86_SUPPORT[role]
+    dtypes, qschemes = utility.SUPPORTED[role].dtypes, utility.SUPPORTED[role].qschemes
     return [
         (dtype, sym, granularity, algo)
         for dtype, ((granularity, sym), qscheme), algo in itertools.product(
-            dtypes, utility._QSCHEMES.items(), utility._STATIC_ALGOS
+            dtypes, utility.QSCHEMES.items(), utility.STATIC_ALGOS
         )
-        if qscheme in qschemes and (algo, qscheme) in utility._OBSERVERS
+        if qscheme in qschemes and (algo, qscheme) in utility.OBSERVERS
     ]
 
 
@@ -102,7 +102,7 @@ ACCEPTED = [
 def test_the_accepted_space():
     # 3 weight settings (per_channel minmax, per_tensor minmax, per_tensor kl) x activation settings
     # (dtype x sym x algo); the conv model takes uint8 activations only.
-    activation_dtypes = len(utility._X86_SUPPORT["activation"][1])
+    activation_dtypes = len(utility.SUPPORTED["activation"].dtypes)
     assert len(_accepted("weight")) == 3
     assert len(_accepted("activation")) == 4 * activation_dtypes
     assert len(ACCEPTED) == 3 * 4 + 3 * 4 * activation_dtypes

@@ -18,6 +18,10 @@ correctly for weights and activations. A setting outside them is rejected with a
 field, its value, the valid values and the fix, before the quantizer annotates or observes anything.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
 import torch
 
 from neural_compressor.common.utils import logger
@@ -35,63 +39,98 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
 )
 
 # INC dtype name -> (torch dtype, quant_min, quant_max).
-_DTYPES = {
-    "int8": (torch.int8, -128, 127),
-    "uint8": (torch.uint8, 0, 255),
-}
+DTYPES = MappingProxyType(
+    {
+        "int8": (torch.int8, -128, 127),
+        "uint8": (torch.uint8, 0, 255),
+    }
+)
 
 # INC dtype names that leave an op unquantized (INC's half-precision rewriter applies fp16/bf16 after convert).
-_FLOAT_DTYPES = ("fp32", "fp16", "bf16")
+FLOAT_DTYPES = ("fp32", "fp16", "bf16")
 
 # (granularity, sym) -> qscheme.
-_QSCHEMES = {
-    ("per_tensor", True): torch.per_tensor_symmetric,
-    ("per_tensor", False): torch.per_tensor_affine,
-    ("per_channel", True): torch.per_channel_symmetric,
-    ("per_channel", False): torch.per_channel_affine,
-}
+QSCHEMES = MappingProxyType(
+    {
+        ("per_tensor", True): torch.per_tensor_symmetric,
+        ("per_tensor", False): torch.per_tensor_affine,
+        ("per_channel", True): torch.per_channel_symmetric,
+        ("per_channel", False): torch.per_channel_affine,
+    }
+)
 
 # (algorithm, qscheme) -> observer class: the observer factory. A pair missing here is not supported.
-_OBSERVERS = {
-    ("minmax", torch.per_tensor_symmetric): MinMaxObserver,
-    ("minmax", torch.per_tensor_affine): MinMaxObserver,
-    ("minmax", torch.per_channel_symmetric): PerChannelMinMaxObserver,
-    ("minmax", torch.per_channel_affine): PerChannelMinMaxObserver,
-    ("kl", torch.per_tensor_symmetric): HistogramObserver,
-    ("kl", torch.per_tensor_affine): HistogramObserver,
-    ("placeholder", torch.per_tensor_symmetric): PlaceholderObserver,
-    ("placeholder", torch.per_tensor_affine): PlaceholderObserver,
-}
+OBSERVERS = MappingProxyType(
+    {
+        ("minmax", torch.per_tensor_symmetric): MinMaxObserver,
+        ("minmax", torch.per_tensor_affine): MinMaxObserver,
+        ("minmax", torch.per_channel_symmetric): PerChannelMinMaxObserver,
+        ("minmax", torch.per_channel_affine): PerChannelMinMaxObserver,
+        ("kl", torch.per_tensor_symmetric): HistogramObserver,
+        ("kl", torch.per_tensor_affine): HistogramObserver,
+        ("placeholder", torch.per_tensor_symmetric): PlaceholderObserver,
+        ("placeholder", torch.per_tensor_affine): PlaceholderObserver,
+    }
+)
 
 # The algorithm of dynamic quantization: activation qparams are computed at run time, not by calibration.
 _DYNAMIC_ALGO = "placeholder"
 
 # Smallest scale an observer may produce: the value of torchao's default X86 config, so results can match it.
-_EPS = 2**-12
+OBSERVER_EPS = 2**-12
 
-# What the X86 inductor backend computes correctly, per tensor role: (INC field prefix, dtypes, qschemes).
-_X86_SUPPORT = {
-    "weight": ("w_", ("int8",), (torch.per_tensor_symmetric, torch.per_channel_symmetric)),
-    "activation": (
-        "act_",
-        ("uint8", "int8") if SUPPORTS_INT8_ACTIVATIONS else ("uint8",),
-        (torch.per_tensor_affine, torch.per_tensor_symmetric),
-    ),
-}
 
-# Why the X86 backend refuses a value that the tables could build, per (role, field).
-_X86_REASONS = {
-    ("weight", "dtype"): "X86 int8 kernels take int8 weights; uint8 weights prepare but fail to compile in inductor",
-    ("weight", "sym"): (
-        "oneDNN int8 kernels take symmetric weights; the X86 quantizer refuses affine weights, and per_channel "
-        "affine weights forced through it compile to wrong results"
-    ),
-    ("activation", "granularity"): "the X86 backend quantizes activations per tensor only",
-    ("activation", "dtype"): (
-        f"the X86 int8 kernels of torch {torch.__version__} read uint8 activations only; int8 activations need "
-        f"torch>={INT8_ACTIVATIONS_SINCE} (torch 2.7 compiles them to wrong results, earlier releases fail)"
-    ),
-}
+class RoleSupport(NamedTuple):
+    """What the X86 inductor backend computes correctly for one tensor role.
+
+    Attributes:
+        prefix (str): The prefix of the role's INC fields, e.g. ``"w_"``.
+        dtypes (tuple[str, ...]): The INC dtype names it takes.
+        qschemes (tuple[torch.qscheme, ...]): The qschemes it takes.
+        reasons (Mapping[str, str]): Field name (``"dtype"``, ``"sym"``, ...) -> why a value of the tables outside
+            this support is refused.
+    """
+
+    prefix: str
+    dtypes: tuple
+    qschemes: tuple
+    reasons: Mapping
+
+
+# What the X86 inductor backend computes correctly, per tensor role.
+SUPPORTED = MappingProxyType(
+    {
+        "weight": RoleSupport(
+            "w_",
+            ("int8",),
+            (torch.per_tensor_symmetric, torch.per_channel_symmetric),
+            MappingProxyType(
+                {
+                    "dtype": "X86 int8 kernels take int8 weights; uint8 weights prepare but fail to compile in inductor",
+                    "sym": (
+                        "oneDNN int8 kernels take symmetric weights; the X86 quantizer refuses affine weights, and "
+                        "per_channel affine weights forced through it compile to wrong results"
+                    ),
+                }
+            ),
+        ),
+        "activation": RoleSupport(
+            "act_",
+            ("uint8", "int8") if SUPPORTS_INT8_ACTIVATIONS else ("uint8",),
+            (torch.per_tensor_affine, torch.per_tensor_symmetric),
+            MappingProxyType(
+                {
+                    "granularity": "the X86 backend quantizes activations per tensor only",
+                    "dtype": (
+                        f"the X86 int8 kernels of torch {torch.__version__} read uint8 activations only; int8 "
+                        f"activations need torch>={INT8_ACTIVATIONS_SINCE} (torch 2.7 compiles them to wrong "
+                        "results, earlier releases fail)"
+                    ),
+                }
+            ),
+        ),
+    }
+)
 
 # Ops whose X86 int8 kernels read uint8 activations only: fed an int8 activation, they fail to compile.
 _UINT8_ONLY_OPS = (
@@ -104,9 +143,10 @@ _UINT8_ONLY_OPS = (
 # The node.meta key under which PT2E quantizers store their annotation (the same in torch.ao and torchao).
 _ANNOTATION_KEY = "quantization_annotation"
 
-_FIELDS = ("dtype", "sym", "granularity", "algo")
-_GRANULARITIES = tuple(dict.fromkeys(granularity for granularity, _ in _QSCHEMES))
-_STATIC_ALGOS = tuple(dict.fromkeys(algo for algo, _ in _OBSERVERS if algo != _DYNAMIC_ALGO))
+# The fields of one role of an INC config, in INC's order; each is prefixed by the role's prefix.
+FIELDS = ("dtype", "sym", "granularity", "algo")
+GRANULARITIES = tuple(dict.fromkeys(granularity for granularity, _ in QSCHEMES))
+STATIC_ALGOS = tuple(dict.fromkeys(algo for algo, _ in OBSERVERS if algo != _DYNAMIC_ALGO))
 
 
 def _unsupported(field, value, valid, reason, fix=None, error=ValueError):
@@ -115,7 +155,7 @@ def _unsupported(field, value, valid, reason, fix=None, error=ValueError):
     Args:
         field (str): The configuration field at fault, e.g. ``"w_sym"``.
         value: The rejected value.
-        valid (Sequence): The values the field accepts here.
+        valid (Sequence or None): The values the field accepts here; None where no list of values applies.
         reason (str): Why the value is rejected.
         fix (str, optional): What to change. Defaults to setting the field to a valid value.
         error (type): ValueError (a wrong value) or TypeError (a wrong type).
@@ -125,99 +165,177 @@ def _unsupported(field, value, valid, reason, fix=None, error=ValueError):
     """
     if fix is None:
         fix = f"set {field}={valid[0]!r}" if len(valid) == 1 else f"set {field} to one of the valid values"
-    valid_text = ", ".join(repr(item) for item in valid)
-    return error(f"{field}={value!r} is not supported: {reason}. Valid values: {valid_text}. Fix: {fix}.")
+    valid_text = "" if valid is None else f" Valid values: {', '.join(repr(item) for item in valid)}."
+    return error(f"{field}={value!r} is not supported: {reason}.{valid_text} Fix: {fix}.")
+
+
+# The role of a direct create_quant_spec_from_config call: anything the tables can build, fields without a prefix.
+_ANY_ROLE = RoleSupport("", tuple(DTYPES), tuple(QSCHEMES.values()), MappingProxyType({}))
+# Role name -> support, for _validate.
+_ROLES = MappingProxyType({**SUPPORTED, "any": _ANY_ROLE})
+# Why a value is refused when its role gives no reason of its own.
+_DEFAULT_REASONS = MappingProxyType(
+    {
+        "dtype": "unknown dtype",
+        "granularity": "dynamic quantization observes activations per tensor",
+        "sym": "the backend does not take this qscheme",
+    }
+)
+
+
+def _granularities(qschemes):
+    """Return the granularities that serve at least one of ``qschemes`` (with either sym)."""
+    return [item for item in GRANULARITIES if any(QSCHEMES[item, flag] in qschemes for flag in (True, False))]
+
+
+def _syms(granularity, qschemes):
+    """Return the sym values whose qscheme at ``granularity`` is one of ``qschemes``."""
+    return [flag for flag in (True, False) if QSCHEMES[granularity, flag] in qschemes]
+
+
+def _algos(qscheme, algos):
+    """Return the algorithms of ``algos`` that have an observer for ``qscheme``."""
+    return [item for item in algos if (item, qscheme) in OBSERVERS]
+
+
+def _check_float_mix(settings):
+    """Reject an op config that quantizes one of weights and activations and leaves the other in a float dtype.
+
+    Args:
+        settings (dict): Role name -> (dtype, sym, granularity, algo).
+
+    Raises:
+        ValueError: One role has a float dtype and another an integer one.
+    """
+    float_roles = [role for role, setting in settings.items() if setting[0] in FLOAT_DTYPES]
+    if not float_roles or len(float_roles) == len(settings):
+        return
+    role, other = float_roles[0], next(role for role in settings if role not in float_roles)
+    field, other_field = _ROLES[role].prefix + "dtype", _ROLES[other].prefix + "dtype"
+    raise _unsupported(
+        field,
+        settings[role][0],
+        _ROLES[role].dtypes,
+        f"{other_field}={settings[other][0]!r} quantizes the op, and the X86 backend quantizes the weights and "
+        "activations of an op together (there is no weight-only or activation-only static int8)",
+        f"set {field} to a valid value, or {other_field} to one of {', '.join(FLOAT_DTYPES)} as well to leave "
+        "the op unquantized",
+    )
+
+
+def _check_types(prefix, setting, algos):
+    """Reject a field of the wrong type.
+
+    Args:
+        prefix (str): The role's field prefix.
+        setting (tuple): (dtype, sym, granularity, algo).
+        algos (tuple): The algorithms valid for the role.
+
+    Raises:
+        TypeError: A field is not of its type (str, or bool for sym).
+    """
+    valid_values = (DTYPES, (True, False), GRANULARITIES, algos)
+    for name, value, valid in zip(FIELDS, setting, valid_values):
+        kind = bool if name == "sym" else str
+        if not isinstance(value, kind):
+            reason = f"expected a {kind.__name__}, got {type(value).__name__}"
+            raise _unsupported(prefix + name, value, tuple(valid), reason, error=TypeError)
+
+
+def _validate_role(support, setting, runtime):
+    """Reject a setting of one tensor role that the tables cannot build or the role's support does not take.
+
+    Args:
+        support (RoleSupport): What the role takes.
+        setting (tuple): (dtype, sym, granularity, algo).
+        runtime (bool): Whether the role is observed at run time (dynamic activations): its algo is then ignored.
+
+    Raises:
+        TypeError: A field has the wrong type.
+        ValueError: A field has a value outside the tables or the role's support.
+    """
+    dtype, sym, granularity, algo = setting
+    prefix, reasons = support.prefix, support.reasons
+    algos = STATIC_ALGOS + (_DYNAMIC_ALGO,) if runtime else STATIC_ALGOS
+    _check_types(prefix, setting, algos)
+    if dtype not in support.dtypes:
+        reason = reasons.get("dtype", _DEFAULT_REASONS["dtype"]) if dtype in DTYPES else "unknown dtype"
+        raise _unsupported(prefix + "dtype", dtype, support.dtypes, reason)
+    if algo not in algos:
+        reason = "it computes no qparams and serves dynamic quantization only"
+        raise _unsupported(prefix + "algo", algo, algos, reason if algo == _DYNAMIC_ALGO else "unknown algo")
+    # Dynamic activations are observed at run time by the dynamic algorithm, whatever their algo says.
+    qschemes = [item for item in support.qschemes if not runtime or (_DYNAMIC_ALGO, item) in OBSERVERS]
+    valid = _granularities(qschemes)
+    if granularity not in valid:
+        reason = reasons.get("granularity", _DEFAULT_REASONS["granularity"])
+        reason = reason if granularity in GRANULARITIES else "unknown granularity"
+        raise _unsupported(prefix + "granularity", granularity, valid, reason)
+    valid = _syms(granularity, qschemes)
+    if sym not in valid:
+        raise _unsupported(prefix + "sym", sym, valid, reasons.get("sym", _DEFAULT_REASONS["sym"]))
+    valid = _algos(QSCHEMES[granularity, sym], algos)
+    if not runtime and algo not in valid:
+        observer = next(cls for (item, _), cls in OBSERVERS.items() if item == algo).__name__
+        served = [item for item in GRANULARITIES if _syms(item, [q for a, q in OBSERVERS if a == algo])]
+        raise _unsupported(
+            prefix + "algo",
+            algo,
+            valid,
+            f"its observer, {observer}, serves {prefix}granularity={', '.join(map(repr, served))} only, not "
+            f"{granularity!r}",
+            f"set {prefix}algo={valid[0]!r}, or {prefix}granularity={served[0]!r} to keep {algo!r}",
+        )
 
 
 def _validate(settings, is_dynamic=False):
     """Reject settings that cannot be built, or that the X86 inductor backend does not compute correctly.
 
-    The one validation function of this module. A setting under role None is checked against the tables only
+    The one validation function of this module. A setting under role "any" is checked against the tables only
     (a direct ``create_quant_spec_from_config`` call); under "weight" or "activation" it is also checked against
-    what the X86 backend supports for that role, and errors name INC's fields (``w_sym``, ``act_dtype``...).
+    :data:`SUPPORTED` for that role, and errors name INC's fields (``w_sym``, ``act_dtype``...).
 
     Args:
-        settings (dict): Role (None, "weight" or "activation") -> (dtype, sym, granularity, algo).
+        settings (dict): Role ("any", "weight" or "activation") -> (dtype, sym, granularity, algo).
         is_dynamic (bool): Whether activations are quantized dynamically. Defaults to False.
 
     Raises:
         TypeError: A field has the wrong type.
         ValueError: A field has a value that the tables or the X86 backend do not support.
     """
-    float_roles = [role for role, setting in settings.items() if role and setting[0] in _FLOAT_DTYPES]
-    if float_roles and len(float_roles) < len(settings):
-        role, other = float_roles[0], next(role for role in settings if role not in float_roles)
-        field, other_field = _X86_SUPPORT[role][0] + "dtype", _X86_SUPPORT[other][0] + "dtype"
-        raise _unsupported(
-            field,
-            settings[role][0],
-            _X86_SUPPORT[role][1],
-            f"{other_field}={settings[other][0]!r} quantizes the op, and the X86 backend quantizes the weights and "
-            "activations of an op together (there is no weight-only or activation-only static int8)",
-            f"set {field} to a valid value, or {other_field} to one of {', '.join(_FLOAT_DTYPES)} as well to leave "
-            "the op unquantized",
-        )
-    for role, (dtype, sym, granularity, algo) in settings.items():
-        prefix, dtypes, qschemes = _X86_SUPPORT[role] if role else ("", tuple(_DTYPES), tuple(_QSCHEMES.values()))
-        # Dynamic activations are observed at run time by the dynamic algorithm, whatever their algo says.
-        runtime = is_dynamic and role != "weight"
-        algos = _STATIC_ALGOS + (_DYNAMIC_ALGO,) if runtime else _STATIC_ALGOS
-        for name, value, valid, kind in (
-            ("dtype", dtype, dtypes, str),
-            ("sym", sym, (True, False), bool),
-            ("granularity", granularity, _GRANULARITIES, str),
-            ("algo", algo, algos, str),
-        ):
-            if not isinstance(value, kind):
-                reason = f"expected a {kind.__name__}, got {type(value).__name__}"
-                raise _unsupported(prefix + name, value, valid, reason, error=TypeError)
-        if dtype not in dtypes:
-            reason = _X86_REASONS.get((role, "dtype")) if dtype in _DTYPES else "unknown dtype"
-            raise _unsupported(prefix + "dtype", dtype, dtypes, reason)
-        if algo not in algos:
-            reason = "it computes no qparams and serves dynamic quantization only"
-            raise _unsupported(prefix + "algo", algo, algos, reason if algo == _DYNAMIC_ALGO else "unknown algo")
-        if runtime:
-            qschemes = [qscheme for qscheme in qschemes if (_DYNAMIC_ALGO, qscheme) in _OBSERVERS]
-        valid = [item for item in _GRANULARITIES if any(_QSCHEMES[item, flag] in qschemes for flag in (True, False))]
-        if granularity not in valid:
-            reason = _X86_REASONS.get((role, "granularity"), "dynamic quantization observes activations per tensor")
-            if granularity not in _GRANULARITIES:
-                reason = "unknown granularity"
-            raise _unsupported(prefix + "granularity", granularity, valid, reason)
-        valid = [flag for flag in (True, False) if _QSCHEMES[granularity, flag] in qschemes]
-        if sym not in valid:
-            raise _unsupported(prefix + "sym", sym, valid, _X86_REASONS[role, "sym"])
-        valid = [item for item in algos if (item, _QSCHEMES[granularity, sym]) in _OBSERVERS]
-        if not runtime and algo not in valid:
-            observer = next(cls for (item, _), cls in _OBSERVERS.items() if item == algo).__name__
-            served = [
-                item
-                for item in _GRANULARITIES
-                if any((algo, _QSCHEMES[item, flag]) in _OBSERVERS for flag in (True, False))
-            ]
-            raise _unsupported(
-                prefix + "algo",
-                algo,
-                valid,
-                f"its observer, {observer}, serves {prefix}granularity={', '.join(map(repr, served))} only, not "
-                f"{granularity!r}",
-                f"set {prefix}algo={valid[0]!r}, or {prefix}granularity={served[0]!r} to keep {algo!r}",
-            )
+    _check_float_mix(settings)
+    for role, setting in settings.items():
+        _validate_role(_ROLES[role], setting, runtime=is_dynamic and role != "weight")
+
+
+def _build_spec(dtype, sym, granularity, algo, is_dynamic=False) -> QuantizationSpec:
+    """Build the spec of a validated setting from the tables (see :func:`create_quant_spec_from_config`)."""
+    torch_dtype, quant_min, quant_max = DTYPES[dtype]
+    qscheme = QSCHEMES[granularity, sym]
+    observer = OBSERVERS[_DYNAMIC_ALGO if is_dynamic else algo, qscheme]
+    return QuantizationSpec(
+        dtype=torch_dtype,
+        quant_min=quant_min,
+        quant_max=quant_max,
+        qscheme=qscheme,
+        ch_axis=0 if granularity == "per_channel" else None,
+        is_dynamic=is_dynamic,
+        observer_or_fake_quant_ctr=observer.with_args(eps=OBSERVER_EPS),
+    )
 
 
 def create_quant_spec_from_config(dtype, sym, granularity, algo, is_dynamic=False) -> QuantizationSpec:
     """Create a quantization specification based on the given configuration.
 
-    The observer comes from the (algorithm, qscheme) table and gets ``eps=2**-12``; per_channel specs carry
-    ``ch_axis=0``, the output channel of conv and linear weights.
+    The observer comes from :data:`OBSERVERS` and gets ``eps=OBSERVER_EPS``; per_channel specs carry ``ch_axis=0``,
+    the output channel of conv and linear weights.
 
     Args:
-        dtype (str): The desired data type for quantization. Valid options are "int8" and "uint8".
+        dtype (str): The desired data type for quantization, a key of :data:`DTYPES`.
         sym (bool): Whether to use symmetric quantization or not.
-        granularity (str): The granularity of quantization. Valid options are "per_channel" and "per_tensor".
-        algo (str): The algorithm to use for quantization. Valid options are "minmax", "kl" (per_tensor only)
-            and "placeholder" (dynamic only).
+        granularity (str): The granularity of quantization, one of :data:`GRANULARITIES`.
+        algo (str): The algorithm to use for quantization; with ``granularity`` it must have an entry in
+            :data:`OBSERVERS`.
         is_dynamic (bool, optional): Whether to use dynamic quantization or not; if so, the observer is the
             placeholder whatever ``algo`` says. Defaults to False.
 
@@ -228,19 +346,8 @@ def create_quant_spec_from_config(dtype, sym, granularity, algo, is_dynamic=Fals
         TypeError: A field has the wrong type.
         ValueError: A field has a value outside the tables.
     """
-    _validate({None: (dtype, sym, granularity, algo)}, is_dynamic)
-    torch_dtype, quant_min, quant_max = _DTYPES[dtype]
-    qscheme = _QSCHEMES[granularity, sym]
-    observer = _OBSERVERS[_DYNAMIC_ALGO if is_dynamic else algo, qscheme]
-    return QuantizationSpec(
-        dtype=torch_dtype,
-        quant_min=quant_min,
-        quant_max=quant_max,
-        qscheme=qscheme,
-        ch_axis=0 if granularity == "per_channel" else None,
-        is_dynamic=is_dynamic,
-        observer_or_fake_quant_ctr=observer.with_args(eps=_EPS),
-    )
+    _validate({"any": (dtype, sym, granularity, algo)}, is_dynamic)
+    return _build_spec(dtype, sym, granularity, algo, is_dynamic)
 
 
 def _quantization_config(activation, weight) -> QuantizationConfig:
@@ -274,16 +381,15 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         ValueError: A field has a value that the X86 backend does not compute correctly.
     """
     settings = {
-        role: tuple(getattr(inc_config, prefix + field) for field in _FIELDS)
-        for role, (prefix, _, _) in _X86_SUPPORT.items()
+        role: tuple(getattr(inc_config, support.prefix + field) for field in FIELDS)
+        for role, support in SUPPORTED.items()
     }
-    if all(dtype in _FLOAT_DTYPES for dtype, *_ in settings.values()):
+    if all(dtype in FLOAT_DTYPES for dtype, *_ in settings.values()):
         logger.debug("Got non-quantizable data types, skipping quantization.")
         return None
     _validate(settings, is_dynamic)
     return _quantization_config(
-        create_quant_spec_from_config(*settings["activation"], is_dynamic=is_dynamic),
-        create_quant_spec_from_config(*settings["weight"]),
+        _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_spec(*settings["weight"])
     )
 
 
@@ -300,8 +406,8 @@ def create_default_xiq_quantizer_config(is_dynamic=False) -> QuantizationConfig:
         QuantizationConfig: The default config.
     """
     return _quantization_config(
-        create_quant_spec_from_config("uint8", False, "per_tensor", "minmax", is_dynamic=is_dynamic),
-        create_quant_spec_from_config("int8", True, "per_channel", "minmax"),
+        _build_spec("uint8", False, "per_tensor", "minmax", is_dynamic=is_dynamic),
+        _build_spec("int8", True, "per_channel", "minmax"),
     )
 
 
@@ -315,7 +421,7 @@ class _X86InductorQuantizerChecked(X86InductorQuantizer):
             model (torch.fx.GraphModule): The annotated model.
 
         Raises:
-            ValueError: An int8 activation feeds a conv or max_pool2d node.
+            ValueError: An int8 activation feeds a node whose X86 int8 kernel reads uint8 only.
         """
         super().validate(model)
         nodes = []
@@ -329,9 +435,9 @@ class _X86InductorQuantizerChecked(X86InductorQuantizer):
             raise _unsupported(
                 "act_dtype",
                 "int8",
-                tuple(dtype for dtype in _X86_SUPPORT["activation"][1] if dtype != "int8"),
-                f"the X86 int8 kernels of conv and max_pool2d read uint8 activations, and {', '.join(nodes)} "
-                "would get int8 ones (int8 activations work for Linear)",
+                tuple(dtype for dtype in SUPPORTED["activation"].dtypes if dtype != "int8"),
+                f"the X86 int8 kernels of {', '.join(op.name() for op in _UINT8_ONLY_OPS)} read uint8 activations, "
+                f"and {', '.join(nodes)} would get int8 ones (int8 activations work for Linear)",
                 "set act_dtype='uint8', or keep int8 for Linear ops only with set_local by op name or type",
             )
 
@@ -392,7 +498,7 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
         raise _unsupported(
             "set_local",
             sorted([*op_type_configs, *op_name_configs]),
-            ("none with torch<2.5",),
+            None,
             f"the X86InductorQuantizer of torch {torch.__version__} takes no config per op name",
             "upgrade to torch>=2.5, or remove the set_local calls",
         )

@@ -33,11 +33,11 @@ DYNAMIC_ACTIVATION = (
     {"eps": EPS},
 )
 # qscheme -> (granularity, sym), the inverse of the factory's table.
-GRANULARITY_SYM = {qscheme: key for key, qscheme in utility._QSCHEMES.items()}
+GRANULARITY_SYM = {qscheme: key for key, qscheme in utility.QSCHEMES.items()}
 TABLE_ENTRIES = [
     (algo, qscheme, observer, dtype)
-    for (algo, qscheme), observer in utility._OBSERVERS.items()
-    for dtype in utility._DTYPES
+    for (algo, qscheme), observer in utility.OBSERVERS.items()
+    for dtype in utility.DTYPES
 ]
 
 
@@ -77,7 +77,7 @@ def _spec_fields(spec):
 
 class TestObserverTable:
     def test_table_covers_both_granularities_in_both_modes(self):
-        assert utility._OBSERVERS == {
+        assert utility.OBSERVERS == {
             ("minmax", torch.per_tensor_symmetric): pt2e_compat.MinMaxObserver,
             ("minmax", torch.per_tensor_affine): pt2e_compat.MinMaxObserver,
             ("minmax", torch.per_channel_symmetric): pt2e_compat.PerChannelMinMaxObserver,
@@ -87,7 +87,7 @@ class TestObserverTable:
             ("placeholder", torch.per_tensor_symmetric): pt2e_compat.PlaceholderObserver,
             ("placeholder", torch.per_tensor_affine): pt2e_compat.PlaceholderObserver,
         }
-        assert utility._QSCHEMES == {
+        assert utility.QSCHEMES == {
             ("per_tensor", True): torch.per_tensor_symmetric,
             ("per_tensor", False): torch.per_tensor_affine,
             ("per_channel", True): torch.per_channel_symmetric,
@@ -97,7 +97,7 @@ class TestObserverTable:
     def test_observers_come_from_the_pt2e_home_of_the_running_torch(self):
         torchao_home = Version(torch.__version__.split("+")[0]) >= Version("2.11")
         module = "torchao.quantization.pt2e.observer" if torchao_home else "torch.ao.quantization.observer"
-        assert {observer.__module__ for observer in utility._OBSERVERS.values()} == {module}
+        assert {observer.__module__ for observer in utility.OBSERVERS.values()} == {module}
 
     @pytest.mark.parametrize("algo, qscheme, observer, dtype", TABLE_ENTRIES)
     def test_spec_of_each_entry(self, algo, qscheme, observer, dtype):
@@ -459,4 +459,4 @@ def test_every_config_builds_a_quantizer_or_raises_a_clear_error(fields, is_dyna
     else:
         assert isinstance(quantizer, pt2e_compat.X86InductorQuantizer)
         if quantizer.global_config is None:
-            assert fields["w_dtype"] in utility._FLOAT_DTYPES and fields["act_dtype"] in utility._FLOAT_DTYPES
+            assert fields["w_dtype"] in utility.FLOAT_DTYPES and fields["act_dtype"] in utility.FLOAT_DTYPES
