@@ -7,7 +7,7 @@ SEED := .venv-seed
 PIP := pip install --quiet --disable-pip-version-check
 SOURCES := neural_compressor_pt2e_fix test scripts setup.py
 
-.PHONY: setup demo test test-primary test-seed lint format clean
+.PHONY: setup demo test test-primary test-seed test-compat lint format clean
 
 setup: $(PRIMARY)/.installed $(SEED)/.installed
 
@@ -34,6 +34,27 @@ test-primary: $(PRIMARY)/.installed
 test-seed: $(SEED)/.installed
 	$(SEED)/bin/python -m pytest
 
+# Compat stacks: requirements/stack-<name>.txt, one per INC release line on its torch (README, "Supported stacks").
+# `make test-compat` lists them; `make test-compat STACK=<name>` builds .venv-<name> on request and runs the suite.
+COMPAT_STACKS := $(sort $(patsubst requirements/stack-%.txt,%,$(wildcard requirements/stack-*.txt)))
+
+test-compat:
+ifeq ($(STACK),)
+	@echo "usage: make test-compat STACK=<name>   (builds .venv-<name> from requirements/stack-<name>.txt, runs the suite)"
+	@echo "stacks: $(COMPAT_STACKS)"
+	@echo "the pinned stacks primary and seed run in make test (test-primary, test-seed)"
+else
+	@test -f requirements/stack-$(STACK).txt || { echo "unknown stack '$(STACK)'; stacks: $(COMPAT_STACKS)"; exit 2; }
+	$(MAKE) --no-print-directory .venv-$(STACK)/.installed
+	.venv-$(STACK)/bin/python -m pytest
+endif
+
+.venv-%/.installed: requirements/stack-%.txt requirements/test.txt setup.py
+	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/$(PIP) -r requirements/stack-$*.txt -r requirements/test.txt
+	.venv-$*/bin/$(PIP) --no-deps -e .
+	touch $@
+
 lint: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/black --check $(SOURCES)
 	$(PRIMARY)/bin/isort --check-only $(SOURCES)
@@ -47,7 +68,7 @@ format: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/docformatter --in-place --recursive neural_compressor_pt2e_fix scripts || true
 
 clean:
-	rm -rf $(PRIMARY) $(SEED) build dist *.egg-info .pytest_cache
+	rm -rf $(PRIMARY) $(SEED) .venv-* build dist *.egg-info .pytest_cache
 
 # The upstream kit (docs/upstreaming.md, CONTRIBUTING.md). INC_SRC: an INC work tree or git directory (e.g. a bare
 # mirror of INC main); it is optional for upstream-check and required for inc-acceptance. Temporary trees only.

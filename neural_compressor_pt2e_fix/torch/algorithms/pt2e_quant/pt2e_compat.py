@@ -20,6 +20,7 @@ package imports names from this module and never checks a torch version.
 
 from importlib import import_module
 
+import torch
 from packaging.version import Version
 
 from neural_compressor.torch.utils import get_torch_version
@@ -109,10 +110,30 @@ PlaceholderObserver = _OBSERVER_MODULE.PlaceholderObserver
 # torch<2.5's X86InductorQuantizer takes no config per module name, so INC's set_local needs torch>=2.5.
 SUPPORTS_LOCAL_CONFIG = hasattr(X86InductorQuantizer, "set_module_name_qconfig")
 
-# The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly: torch 2.7 compiles them
-# to wrong results, and earlier releases fail to compile them.
-INT8_ACTIVATIONS_SINCE = Version("2.8.0")
+# The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly. Measured 2026-11-28 with
+# scripts/int8_activations_probe.py (torch's own prepare_pt2e/convert_pt2e, no INC: two-Linear model, int8
+# activations, int8 per_channel weights; max |compiled - eager| with affine / symmetric activations, against 2e-3):
+# torch 2.8.0: 0.874 / 0.00233 (wrong); 2.9.0: 6e-8 / 6e-8. PyPI has no torch 2.8.x point release. torch 2.7
+# compiles them to wrong results as well, and earlier releases fail to compile them.
+INT8_ACTIVATIONS_SINCE = Version("2.9.0")
 SUPPORTS_INT8_ACTIVATIONS = get_torch_version() >= INT8_ACTIVATIONS_SINCE
+
+
+def half_precision_dtypes():
+    """Return the half-precision dtypes that the installed INC's rewriter applies to unquantized ops after convert.
+
+    Read from INC's pattern registry: a dtype with no registered pattern is never applied (INC 3.0.2 and 3.1.1
+    register fp16 only, so a bf16 op config would silently run in fp32). Imported on call: upstream, INC's
+    rewriter imports this module.
+
+    Returns:
+        tuple[str, ...]: INC dtype names, a subset of ``("fp16", "bf16")``.
+    """
+    from neural_compressor.torch.algorithms.pt2e_quant.half_precision_rewriter import HALF_PRECISION_PATTERN_REGISTRY
+
+    dtypes = {"fp16": torch.float16, "bf16": torch.bfloat16}
+    return tuple(name for name, dtype in dtypes.items() if HALF_PRECISION_PATTERN_REGISTRY.get(dtype))
+
 
 __all__ = [
     "INT8_ACTIVATIONS_SINCE",
@@ -127,6 +148,7 @@ __all__ = [
     "QuantizationSpec",
     "X86InductorQuantizer",
     "convert_pt2e",
+    "half_precision_dtypes",
     "move_exported_model_to_eval",
     "prepare_pt2e",
     "xiq",

@@ -36,6 +36,7 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     QuantizationConfig,
     QuantizationSpec,
     X86InductorQuantizer,
+    half_precision_dtypes,
 )
 
 # INC dtype name -> (torch dtype, quant_min, quant_max).
@@ -123,7 +124,7 @@ SUPPORTED = MappingProxyType(
                     "granularity": "the X86 backend quantizes activations per tensor only",
                     "dtype": (
                         f"the X86 int8 kernels of torch {torch.__version__} read uint8 activations only; int8 "
-                        f"activations need torch>={INT8_ACTIVATIONS_SINCE} (torch 2.7 compiles them to wrong "
+                        f"activations need torch>={INT8_ACTIVATIONS_SINCE} (torch 2.7 and 2.8 compile them to wrong "
                         "results, earlier releases fail)"
                     ),
                 }
@@ -221,6 +222,22 @@ def _check_float_mix(settings):
         f"set {field} to a valid value, or {other_field} to one of {', '.join(FLOAT_DTYPES)} as well to leave "
         "the op unquantized",
     )
+
+
+def _check_half_precision(settings):
+    """Reject a half-precision dtype that the installed INC's rewriter does not apply: the op would run in fp32.
+
+    Args:
+        settings (dict): Role name -> (dtype, sym, granularity, algo), every dtype one of :data:`FLOAT_DTYPES`.
+
+    Raises:
+        ValueError: A dtype is a half-precision one that INC does not apply.
+    """
+    applied = ("fp32", *half_precision_dtypes())
+    for role, (dtype, *_) in settings.items():
+        if dtype not in applied:
+            reason = f"INC's half-precision rewriter applies {', '.join(applied[1:])} only; the op would run in fp32"
+            raise _unsupported(SUPPORTED[role].prefix + "dtype", dtype, applied, reason)
 
 
 def _check_types(prefix, setting, algos):
@@ -385,6 +402,7 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         for role, support in SUPPORTED.items()
     }
     if all(dtype in FLOAT_DTYPES for dtype, *_ in settings.values()):
+        _check_half_precision(settings)
         logger.debug("Got non-quantizable data types, skipping quantization.")
         return None
     _validate(settings, is_dynamic)
@@ -494,6 +512,9 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
     quantizer = _X86InductorQuantizerChecked()
     quantizer.set_global(_map_inc_config_to_torch_quant_config(config, is_dynamic))
     op_type_configs, op_name_configs = config._get_op_name_op_type_config()
+    # INC files a set_local op name under op types too whenever IPEX is imported (INC 3.0.2 and 3.1.1: always), to
+    # match IPEX's own op types such as "Linear&Relu": a key filed under both, with the same config, is an op name.
+    op_type_configs = {key: value for key, value in op_type_configs.items() if op_name_configs.get(key) is not value}
     if (op_type_configs or op_name_configs) and not SUPPORTS_LOCAL_CONFIG:
         raise _unsupported(
             "set_local",

@@ -8,7 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
+from neural_compressor.torch.quantization import config as inc_config
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import (
     _map_inc_config_to_torch_quant_config,
@@ -18,9 +20,11 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import (
 )
 
 EPS = 2**-12
-# int8 activations need torch>=2.8 (the X86 qlinear of torch 2.7 computes them wrongly, earlier ones fail).
+# int8 activations need torch>=2.9 (the X86 qlinear of torch 2.7 and 2.8 computes them wrongly, earlier ones fail).
 ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["uint8"]
 ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
+# The float dtypes an op config may give: fp32, and the half-precision dtypes the installed INC applies.
+APPLIED_FLOAT_DTYPES = ["fp32", *pt2e_compat.half_precision_dtypes()]
 # The spec fields of a dynamic uint8 affine activation: the placeholder observer, whatever the algorithm.
 DYNAMIC_ACTIVATION = (
     torch.uint8,
@@ -278,13 +282,13 @@ class TestConfigValidation:
         assert valid in message
         assert "Fix: " in message
 
-    @pytest.mark.skipif(pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch>=2.8 computes int8 activations")
-    def test_int8_activations_before_torch_2_8(self):
+    @pytest.mark.skipif(pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch>=2.9 computes int8 activations")
+    def test_int8_activations_before_torch_2_9(self):
         with pytest.raises(ValueError) as info:
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_dtype="int8"))
         assert str(info.value) == (
             f"act_dtype='int8' is not supported: the X86 int8 kernels of torch {torch.__version__} read uint8 "
-            "activations only; int8 activations need torch>=2.8.0 (torch 2.7 compiles them to wrong results, "
+            "activations only; int8 activations need torch>=2.9.0 (torch 2.7 and 2.8 compile them to wrong results, "
             "earlier releases fail). Valid values: 'uint8'. Fix: set act_dtype='uint8'."
         )
 
@@ -307,9 +311,28 @@ class TestConfigValidation:
         with pytest.raises(TypeError, match=f"{next(iter(fields))}=.* is not supported: expected a"):
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
 
-    @pytest.mark.parametrize("w_dtype, act_dtype", itertools.product(["fp32", "fp16", "bf16"], repeat=2))
+    @pytest.mark.parametrize("w_dtype, act_dtype", itertools.product(APPLIED_FLOAT_DTYPES, repeat=2))
     def test_float_dtypes_leave_the_op_unquantized(self, w_dtype, act_dtype):
         assert _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_dtype=w_dtype, act_dtype=act_dtype)) is None
+
+    @pytest.mark.parametrize(
+        "fields, named",
+        [
+            (dict(w_dtype="bf16", act_dtype="bf16"), "w_dtype='bf16'"),
+            (dict(w_dtype="fp32", act_dtype="bf16"), "act_dtype='bf16'"),
+        ],
+        ids=["both", "activations"],
+    )
+    def test_bf16_where_incs_rewriter_applies_fp16_only(self, monkeypatch, fields, named):
+        # INC 3.0.2 and 3.1.1 register no bf16 pattern: simulate them on any INC.
+        monkeypatch.setitem(half_precision_rewriter.HALF_PRECISION_PATTERN_REGISTRY, torch.bfloat16, {})
+        with pytest.raises(ValueError) as info:
+            _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
+        field = named.split("=")[0]
+        assert str(info.value) == (
+            f"{named} is not supported: INC's half-precision rewriter applies fp16 only; the op would run in fp32. "
+            f"Valid values: 'fp32', 'fp16'. Fix: set {field} to one of the valid values."
+        )
 
 
 ACCEPTED_WEIGHTS = [("per_channel", "minmax"), ("per_tensor", "minmax"), ("per_tensor", "kl")]
@@ -397,6 +420,19 @@ class TestQuantizerFromConfig:
         config = StaticQuantConfig()
         config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
         config.set_local(torch.nn.Linear, StaticQuantConfig(w_granularity="per_tensor"))
+        quantizer = create_xiq_quantizer_from_pt2e_config(config)
+        assert quantizer.module_name_qconfig == {"fc1": None}
+        linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
+        assert _spec_fields(linear_config.weight)[3:5] == (torch.per_tensor_symmetric, None)
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_set_local_by_name_with_ipex_imported(self, monkeypatch):
+        # With IPEX imported (INC 3.0.2 and 3.1.1: always) INC files an op name under op types as well.
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: True)
+        config = StaticQuantConfig()
+        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        config.set_local(torch.nn.Linear, StaticQuantConfig(w_granularity="per_tensor"))
+        assert sorted(config._get_op_name_op_type_config()[0]) == ["Linear", "fc1"]
         quantizer = create_xiq_quantizer_from_pt2e_config(config)
         assert quantizer.module_name_qconfig == {"fc1": None}
         linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
