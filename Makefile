@@ -61,6 +61,7 @@ lint: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/ruff check $(SOURCES)
 	$(PRIMARY)/bin/codespell $(SOURCES) README.md CHANGELOG.md CONTRIBUTING.md docs
 	$(PRIMARY)/bin/docformatter --check --recursive neural_compressor_pt2e_fix scripts
+	$(PRIMARY)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 
 format: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/isort $(SOURCES)

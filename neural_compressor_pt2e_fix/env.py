@@ -32,6 +32,19 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import P
 
 _INC_UTILITY = "neural_compressor.torch.algorithms.pt2e_quant.utility"
 
+# (torch, INC) of every stack the whole suite passes on: requirements/primary.txt, seed.txt and stack-*.txt, measured
+# as the README's "Supported stacks" table says.
+MEASURED_STACKS = (
+    ("2.4.1", "3.0.2"),
+    ("2.5.1", "3.1.1"),
+    ("2.7.1", "3.5"),
+    ("2.8.0", "3.7"),
+    ("2.9.1", "3.8"),
+    ("2.10.0", "3.9"),
+    ("2.11.0", "3.10"),
+    ("2.14.1", "3.10"),
+)
+
 
 def _observer_class(spec):
     """Return the observer class of a spec, unwrapping ``with_args``."""
@@ -200,6 +213,32 @@ def stack():
     return {"torch": torch.__version__, "torchao": torchao, "INC": inc_version(), "PT2E home": PT2E_HOME}
 
 
+def support(torch_version, inc):
+    """Say whether a torch and INC pair is one of :data:`MEASURED_STACKS`.
+
+    Args:
+        torch_version (str): The torch version, with or without a local part (``2.5.1+cpu``).
+        inc (str or None): The INC version, None if INC is not installed.
+
+    Returns:
+        str: One line for ``inc-pt2e-fix env``.
+    """
+    torch_version = torch_version.split("+")[0]
+    if (torch_version, inc) in MEASURED_STACKS:
+        return "a measured stack (README, Supported stacks)"
+    torches = [measured_torch for measured_torch, measured_inc in MEASURED_STACKS if measured_inc == inc]
+    if torches:
+        return (
+            f"not measured: INC {inc} is measured with torch {', '.join(torches)}, not torch {torch_version} "
+            "(README, Supported stacks)"
+        )
+    incs = ", ".join(dict.fromkeys(measured_inc for _, measured_inc in MEASURED_STACKS))
+    return (
+        f"not measured: INC {inc} is outside the measured INC releases ({incs}); the patch applies where INC's PT2E "
+        "layout matches, but no result is measured here (README, Supported stacks)"
+    )
+
+
 def run(args):
     """Run ``inc-pt2e-fix env``.
 
@@ -210,7 +249,9 @@ def run(args):
         int: 0.
     """
     patch_state = "yes (the probes below ran on INC's original functions)" if is_patched() else "no"
-    for name, value in {**stack(), "patch applied": patch_state}.items():
+    fields = {**stack(), "patch applied": patch_state}
+    fields["support"] = support(torch.__version__, fields["INC"])
+    for name, value in fields.items():
         print(f"{name}: {value}")
     inc_column = f"INC {inc_version()}"
     print()

@@ -1,12 +1,15 @@
 """INC's public PT2E API with the fixed factory: accepted settings end to end, rejected settings before annotation."""
 
 import itertools
+import re
 
 import pytest
 import torch
 
 from neural_compressor.torch.export import export
-from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig, convert, load, prepare
+from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
+from neural_compressor.torch.quantization import config as inc_config
+from neural_compressor.torch.quantization import convert, load, prepare
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
 
 # Quantization error bound: the int8 output's SQNR against fp32. These models measure 38-42 dB with every
@@ -183,9 +186,30 @@ class TestAccepted:
 
 
 @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+def _files_op_names_under_op_types():
+    """Whether the installed INC, without IPEX, files a set_local op name under op types too (INC<3.2 does)."""
+    config = StaticQuantConfig()
+    config.set_local("fc1", StaticQuantConfig())
+    with pytest.MonkeyPatch.context() as context:
+        context.setattr(inc_config, "is_ipex_imported", lambda: False)
+        return "fc1" in config._get_op_name_op_type_config()[0]
+
+
+NAMES_AS_TYPES = _files_op_names_under_op_types()
+# The half-precision dtypes that the installed INC's rewriter applies; it registers no bf16 pattern before INC 3.3.
+HALF_PRECISION = pt2e_compat.half_precision_dtypes()
+
+
 class TestSetLocal:
-    @pytest.mark.parametrize("op", ["fc1", torch.nn.Linear])
-    def test_fp32_by_op_name_and_type(self, op):
+    @pytest.mark.parametrize(
+        "op",
+        [
+            pytest.param("fc1", marks=pytest.mark.skipif(NAMES_AS_TYPES, reason="INC<3.2 refuses set_local by name")),
+            torch.nn.Linear,
+        ],
+    )
+    def test_fp32_by_op_name_and_type(self, op, monkeypatch):
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: False)
         model, example_inputs = _model("two_linear")
         config = StaticQuantConfig()
         config.set_local(op, StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
@@ -200,7 +224,7 @@ class TestSetLocal:
             "quantized_decomposed.quantize_per_channel.default": quantized,
         }
 
-    @pytest.mark.parametrize("half", ["fp16", "bf16"])
+    @pytest.mark.parametrize("half", HALF_PRECISION)
     def test_half_precision_linears_beside_int8_conv(self, half):
         model, example_inputs = _model("conv_pool_linear")
         config = StaticQuantConfig()
@@ -279,6 +303,26 @@ class TestRejected:
         # Raised by the quantizer's validate(), which prepare_pt2e calls after annotating and before observing.
         assert len(prepare_pt2e_calls) == 1
         assert not any("activation_post_process" in name for name, _ in exported.named_modules())
+
+    @pytest.mark.skipif("bf16" in HALF_PRECISION, reason="the installed INC's rewriter applies bf16")
+    def test_bf16_where_incs_rewriter_applies_fp16_only(self, prepare_pt2e_calls):
+        model, example_inputs = _model("conv_pool_linear")
+        config = StaticQuantConfig()
+        config.set_local(torch.nn.Linear, StaticQuantConfig(w_dtype="bf16", act_dtype="bf16"))
+        with pytest.raises(ValueError, match=re.escape("w_dtype='bf16' is not supported: INC's half-precision")):
+            prepare(export(model, example_inputs=example_inputs), quant_config=config)
+        assert prepare_pt2e_calls == []
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_set_local_by_name_with_ipex_imported(self, monkeypatch, prepare_pt2e_calls):
+        # INC files the op name under op types as well; its half-precision rewriter would fail on it at convert.
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: True)
+        model, example_inputs = _model("two_linear")
+        config = DynamicQuantConfig()
+        config.set_local("fc1", DynamicQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        with pytest.raises(ValueError, match=re.escape("set_local op name='fc1' is not supported: INC files it")):
+            prepare(export(model, example_inputs=example_inputs), quant_config=config)
+        assert prepare_pt2e_calls == []
 
     @pytest.mark.skipif(pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
     def test_set_local_on_torch_without_per_name_configs(self, prepare_pt2e_calls):

@@ -512,16 +512,24 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
     quantizer = _X86InductorQuantizerChecked()
     quantizer.set_global(_map_inc_config_to_torch_quant_config(config, is_dynamic))
     op_type_configs, op_name_configs = config._get_op_name_op_type_config()
-    # INC files a set_local op name under op types too whenever IPEX is imported (INC 3.0.2 and 3.1.1: always), to
-    # match IPEX's own op types such as "Linear&Relu": a key filed under both, with the same config, is an op name.
-    op_type_configs = {key: value for key, value in op_type_configs.items() if op_name_configs.get(key) is not value}
     if (op_type_configs or op_name_configs) and not SUPPORTS_LOCAL_CONFIG:
         raise _unsupported(
             "set_local",
-            sorted([*op_type_configs, *op_name_configs]),
+            sorted({*op_type_configs, *op_name_configs}),
             None,
             f"the X86InductorQuantizer of torch {torch.__version__} takes no config per op name",
             "upgrade to torch>=2.5, or remove the set_local calls",
+        )
+    # An op name filed under op types as well, with the same config: INC does so with IPEX imported (INC<3.2: always).
+    names_as_types = sorted(key for key, value in op_type_configs.items() if op_name_configs.get(key) is value)
+    if names_as_types:
+        raise _unsupported(
+            "set_local op name",
+            names_as_types[0],
+            None,
+            "INC files it under op types as well (INC<3.2 always, later INC with intel_extension_for_pytorch "
+            "imported), and INC's half-precision rewriter then looks it up in torch.nn and fails at convert",
+            "set_local by op type instead, or use INC>=3.2 without importing intel_extension_for_pytorch",
         )
     for op_type, local_config in op_type_configs.items():
         quant_config = _map_inc_config_to_torch_quant_config(local_config, is_dynamic)
