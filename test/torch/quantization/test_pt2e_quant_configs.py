@@ -291,7 +291,7 @@ class TestRejected:
         assert str(info.value).startswith(message)
         assert prepare_pt2e_calls == []
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch<2.8 rejects every int8 activation")
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch<2.9 rejects every int8 activation")
     def test_int8_activations_into_a_conv_before_observation(self, prepare_pt2e_calls):
         model, example_inputs = _model("conv_pool_linear")
         exported = export(model, example_inputs=example_inputs)

@@ -522,15 +522,7 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
         )
     # An op name filed under op types as well, with the same config: INC does so with IPEX imported (INC<3.2: always).
     names_as_types = sorted(key for key, value in op_type_configs.items() if op_name_configs.get(key) is value)
-    if names_as_types:
-        raise _unsupported(
-            "set_local op name",
-            names_as_types[0],
-            None,
-            "INC files it under op types as well (INC<3.2 always, later INC with intel_extension_for_pytorch "
-            "imported), and INC's half-precision rewriter then looks it up in torch.nn and fails at convert",
-            "set_local by op type instead, or use INC>=3.2 without importing intel_extension_for_pytorch",
-        )
+    op_type_configs = {key: value for key, value in op_type_configs.items() if key not in names_as_types}
     for op_type, local_config in op_type_configs.items():
         quant_config = _map_inc_config_to_torch_quant_config(local_config, is_dynamic)
         for target in _op_type_targets(op_type):
@@ -540,4 +532,13 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
                 quantizer.set_function_type_qconfig(target, quant_config)
     for op_name, local_config in op_name_configs.items():
         quantizer.set_module_name_qconfig(op_name, _map_inc_config_to_torch_quant_config(local_config, is_dynamic))
+    if names_as_types:
+        raise _unsupported(
+            "set_local op name",
+            names_as_types[0],
+            None,
+            "INC files it under op types as well (INC<3.2 always, later INC with intel_extension_for_pytorch "
+            "imported), and INC's half-precision rewriter then looks it up in torch.nn and fails at convert",
+            "set_local by op type instead, or use INC>=3.2 without importing intel_extension_for_pytorch",
+        )
     return quantizer
