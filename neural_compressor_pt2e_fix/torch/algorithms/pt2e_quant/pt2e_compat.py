@@ -113,8 +113,8 @@ SUPPORTS_LOCAL_CONFIG = hasattr(X86InductorQuantizer, "set_module_name_qconfig")
 # The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly. Measured 2026-11-28 with
 # scripts/int8_activations_probe.py (torch's own prepare_pt2e/convert_pt2e, no INC: two-Linear model, int8
 # activations, int8 per_channel weights; max |compiled - eager| with affine / symmetric activations, against 2e-3):
-# torch 2.8.0: 0.874 / 0.00233 (wrong); 2.9.0: 6e-8 / 6e-8. PyPI has no torch 2.8.x point release. torch 2.7
-# compiles them to wrong results as well, and earlier releases fail to compile them.
+# torch 2.7.1 and 2.8.0: 0.874 / 0.00233 (wrong); 2.9.0, 2.9.1 and 2.14.1: 6e-8 / 6e-8. PyPI has no torch 2.8.x
+# point release. torch 2.5.1 fails to compile them (BackendCompilerFailed).
 INT8_ACTIVATIONS_SINCE = Version("2.9.0")
 SUPPORTS_INT8_ACTIVATIONS = get_torch_version() >= INT8_ACTIVATIONS_SINCE
 
