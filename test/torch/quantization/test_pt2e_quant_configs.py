@@ -273,6 +273,9 @@ class TestRejected:
         with pytest.raises(ValueError) as info:
             prepare(exported, quant_config=StaticQuantConfig(act_dtype="int8"))
         assert str(info.value).startswith("act_dtype='int8' is not supported: ")
+        assert "the X86 int8 kernels of aten::conv1d, aten::conv2d, aten::conv3d, aten::max_pool2d read uint8 " in str(
+            info.value
+        )
         assert "conv2d (aten.conv2d.default) would get int8 ones" in str(info.value)
         assert "Valid values: 'uint8'." in str(info.value)
         # Raised by the quantizer's validate(), which prepare_pt2e calls after annotating and before observing.

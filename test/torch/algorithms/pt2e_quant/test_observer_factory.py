@@ -419,8 +419,10 @@ class TestQuantizerFromConfig:
         with pytest.raises(ValueError) as info:
             create_xiq_quantizer_from_pt2e_config(config)
         assert str(info.value).startswith("set_local=['fc1'")
-        assert f"torch {torch.__version__} takes no config per op name" in str(info.value)
-        assert str(info.value).endswith("Fix: upgrade to torch>=2.5, or remove the set_local calls.")
+        assert str(info.value).endswith(
+            f"torch {torch.__version__} takes no config per op name. "
+            "Fix: upgrade to torch>=2.5, or remove the set_local calls."
+        )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_local_configs_are_validated(self):
