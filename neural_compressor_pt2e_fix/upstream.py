@@ -612,7 +612,7 @@ def write_series(patches, directory):
         (directory / name).write_text(text, encoding="utf-8")
 
 
-def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None):
+def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None, env=None):
     """Run pytest in a subprocess on a test tree outside this project, with a conftest of our choosing.
 
     Writes ``root/conftest.py`` and an empty ``root/pytest.ini`` (so no configuration of an enclosing directory
@@ -625,6 +625,7 @@ def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None)
         pytest_args (Sequence[str]): Test paths and options, relative to ``root``.
         python (str, optional): The interpreter. Defaults to the running one.
         timeout (float, optional): Seconds before the run is killed. Defaults to no limit.
+        env (dict, optional): Extra environment variables for the run.
 
     Returns:
         subprocess.CompletedProcess: The finished run, with its output as text.
@@ -633,7 +634,7 @@ def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None)
     (root / "conftest.py").write_text(conftest, encoding="utf-8")
     (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     pythonpath = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, **(env or {}), PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1")
     command = [python, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
