@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 import torch
+from torch._inductor import config as inductor_config
 
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig, convert, load, prepare
@@ -97,6 +98,7 @@ ACCEPTED = [
     # int8 activations feed the conv here, which the graph check rejects (see TestRejected).
     if not (name == "conv_pool_linear" and activation[0] == "int8")
 ]
+ACCEPTED_IDS = [f"{name}-w={'/'.join(map(str, weight))}-a={'/'.join(map(str, act))}" for name, weight, act in ACCEPTED]
 
 
 def test_the_accepted_space():
@@ -109,19 +111,16 @@ def test_the_accepted_space():
 
 
 class TestAccepted:
-    @pytest.mark.parametrize("name, weight, activation", ACCEPTED)
+    @pytest.mark.parametrize("name, weight, activation", ACCEPTED, ids=ACCEPTED_IDS)
     def test_eager_compiled_and_saved(self, name, weight, activation, tmp_path):
         model, example_inputs = _model(name)
         q_model = _quantize(model, example_inputs, _config(weight, activation))
         with torch.no_grad():
             reference, eager = model(*example_inputs), q_model(*example_inputs)
             assert _sqnr_db(reference, eager) >= MIN_SQNR_DB
-
-            from torch._inductor import config
-
-            config.freezing = True
             torch._dynamo.reset()
-            compiled = torch.compile(q_model)(*example_inputs)
+            with inductor_config.patch(freezing=True):
+                compiled = torch.compile(q_model)(*example_inputs)
         torch.testing.assert_close(compiled, eager, rtol=0, atol=COMPILED_ATOL)
 
         q_model.save(example_inputs=example_inputs, output_dir=str(tmp_path))
@@ -240,24 +239,24 @@ def prepare_pt2e_calls(monkeypatch):
     return calls
 
 
+# Settings rejected before the quantizer annotates anything, with the start of the message.
+REJECTED_BEFORE_ANNOTATION = [
+    (dict(w_sym=False), "w_sym=False is not supported: "),
+    (dict(w_sym=False, w_granularity="per_tensor"), "w_sym=False is not supported: "),
+    (dict(w_algo="kl"), "w_algo='kl' is not supported: "),
+    (dict(act_granularity="per_channel"), "act_granularity='per_channel' is not supported: "),
+    (dict(w_dtype="uint8"), "w_dtype='uint8' is not supported: "),
+    (dict(w_dtype="int4"), "w_dtype='int4' is not supported: "),
+    (dict(act_dtype="fp32"), "act_dtype='fp32' is not supported: "),
+    (dict(act_algo="mse"), "act_algo='mse' is not supported: "),
+] + ([] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else [(dict(act_dtype="int8"), "act_dtype='int8' is not supported: ")])
+
+
 class TestRejected:
     @pytest.mark.parametrize(
         "fields, message",
-        [
-            (dict(w_sym=False), "w_sym=False is not supported: "),
-            (dict(w_sym=False, w_granularity="per_tensor"), "w_sym=False is not supported: "),
-            (dict(w_algo="kl"), "w_algo='kl' is not supported: "),
-            (dict(act_granularity="per_channel"), "act_granularity='per_channel' is not supported: "),
-            (dict(w_dtype="uint8"), "w_dtype='uint8' is not supported: "),
-            (dict(w_dtype="int4"), "w_dtype='int4' is not supported: "),
-            (dict(act_dtype="fp32"), "act_dtype='fp32' is not supported: "),
-            (dict(act_algo="mse"), "act_algo='mse' is not supported: "),
-        ]
-        + (
-            []
-            if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS
-            else [(dict(act_dtype="int8"), "act_dtype='int8' is not supported: ")]
-        ),
+        REJECTED_BEFORE_ANNOTATION,
+        ids=[",".join(f"{key}={value}" for key, value in fields.items()) for fields, _ in REJECTED_BEFORE_ANNOTATION],
     )
     def test_before_annotation(self, fields, message, prepare_pt2e_calls):
         model, example_inputs = _model("conv_pool_linear")
@@ -274,6 +273,9 @@ class TestRejected:
         with pytest.raises(ValueError) as info:
             prepare(exported, quant_config=StaticQuantConfig(act_dtype="int8"))
         assert str(info.value).startswith("act_dtype='int8' is not supported: ")
+        assert "the X86 int8 kernels of aten::conv1d, aten::conv2d, aten::conv3d, aten::max_pool2d read uint8 " in str(
+            info.value
+        )
         assert "conv2d (aten.conv2d.default) would get int8 ones" in str(info.value)
         assert "Valid values: 'uint8'." in str(info.value)
         # Raised by the quantizer's validate(), which prepare_pt2e calls after annotating and before observing.

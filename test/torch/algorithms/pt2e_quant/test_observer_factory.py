@@ -19,17 +19,27 @@ EPS = 2**-12
 # int8 activations need torch>=2.8 (the X86 qlinear of torch 2.7 computes them wrongly, earlier ones fail).
 ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["uint8"]
 ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
+# The integer range of each quantized dtype.
+RANGES = {torch.int8: (-128, 127), torch.uint8: (0, 255)}
+
+
+def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False):
+    """The fields a spec of the factory must have (see _spec_fields): every observer gets eps=2**-12."""
+    quant_min, quant_max = RANGES[dtype]
+    return {
+        "dtype": dtype,
+        "quant_min": quant_min,
+        "quant_max": quant_max,
+        "qscheme": qscheme,
+        "ch_axis": ch_axis,
+        "is_dynamic": is_dynamic,
+        "observer": observer,
+        "observer_kwargs": {"eps": EPS},
+    }
+
+
 # The spec fields of a dynamic uint8 affine activation: the placeholder observer, whatever the algorithm.
-DYNAMIC_ACTIVATION = (
-    torch.uint8,
-    0,
-    255,
-    torch.per_tensor_affine,
-    None,
-    True,
-    pt2e_compat.PlaceholderObserver,
-    {"eps": EPS},
-)
+DYNAMIC_ACTIVATION = _expected(torch.uint8, torch.per_tensor_affine, pt2e_compat.PlaceholderObserver, is_dynamic=True)
 # qscheme -> (granularity, sym), the inverse of the factory's table.
 GRANULARITY_SYM = {qscheme: key for key, qscheme in utility.QSCHEMES.items()}
 TABLE_ENTRIES = [
@@ -37,6 +47,7 @@ TABLE_ENTRIES = [
     for (algo, qscheme), observer in utility.OBSERVERS.items()
     for dtype in utility.DTYPES
 ]
+TABLE_IDS = [f"{algo}-{qscheme}-{dtype}" for algo, qscheme, _, dtype in TABLE_ENTRIES]
 
 
 def _spec_for(algo, qscheme, dtype):
@@ -60,17 +71,18 @@ def _qparams(spec, *batches):
 
 
 def _spec_fields(spec):
+    """A spec's fields by name, with the observer class and keyword arguments unwrapped from ``with_args``."""
     ctr = spec.observer_or_fake_quant_ctr
-    return (
-        spec.dtype,
-        spec.quant_min,
-        spec.quant_max,
-        spec.qscheme,
-        spec.ch_axis,
-        spec.is_dynamic,
-        ctr.p.func,
-        ctr.p.keywords,
-    )
+    return {
+        "dtype": spec.dtype,
+        "quant_min": spec.quant_min,
+        "quant_max": spec.quant_max,
+        "qscheme": spec.qscheme,
+        "ch_axis": spec.ch_axis,
+        "is_dynamic": spec.is_dynamic,
+        "observer": ctr.p.func,
+        "observer_kwargs": ctr.p.keywords,
+    }
 
 
 class TestObserverTable:
@@ -97,20 +109,14 @@ class TestObserverTable:
         module = "torchao.quantization.pt2e.observer" if torchao_home else "torch.ao.quantization.observer"
         assert {observer.__module__ for observer in utility.OBSERVERS.values()} == {module}
 
-    @pytest.mark.parametrize("algo, qscheme, observer, dtype", TABLE_ENTRIES)
+    @pytest.mark.parametrize("algo, qscheme, observer, dtype", TABLE_ENTRIES, ids=TABLE_IDS)
     def test_spec_of_each_entry(self, algo, qscheme, observer, dtype):
         spec = _spec_for(algo, qscheme, dtype)
         granularity, _ = GRANULARITY_SYM[qscheme]
-        torch_dtype, quant_min, quant_max = {"int8": (torch.int8, -128, 127), "uint8": (torch.uint8, 0, 255)}[dtype]
-        assert _spec_fields(spec) == (
-            torch_dtype,
-            quant_min,
-            quant_max,
-            qscheme,
-            0 if granularity == "per_channel" else None,
-            algo == "placeholder",
-            observer,
-            {"eps": EPS},
+        torch_dtype = {"int8": torch.int8, "uint8": torch.uint8}[dtype]
+        ch_axis = 0 if granularity == "per_channel" else None
+        assert _spec_fields(spec) == _expected(
+            torch_dtype, qscheme, observer, ch_axis, is_dynamic=algo == "placeholder"
         )
         assert type(_observer(spec)) is observer
 
@@ -132,6 +138,7 @@ class TestObserverTable:
             ("int8", False, "per_channel", [0.5, 0.25], [-77, -128]),
             ("uint8", False, "per_channel", [0.5, 0.25], [51, 0]),
         ],
+        ids=lambda value: str(value) if isinstance(value, list) else None,
     )
     def test_minmax_qparams_by_hand(self, dtype, sym, granularity, scale, zero_point):
         data = torch.tensor([-25.5, 0.0, 51.0, 102.0])
@@ -152,7 +159,11 @@ class TestObserverTable:
         assert scale - 2 * 127.5 / 2048 / steps <= got_scale.item() <= scale
         assert got_zero_point.tolist() == [zero_point]
 
-    @pytest.mark.parametrize("algo, qscheme, observer, dtype", [e for e in TABLE_ENTRIES if e[0] != "placeholder"])
+    @pytest.mark.parametrize(
+        "algo, qscheme, observer, dtype",
+        [entry for entry in TABLE_ENTRIES if entry[0] != "placeholder"],
+        ids=[name for name in TABLE_IDS if not name.startswith("placeholder")],
+    )
     def test_eps_is_the_floor_of_every_scale(self, algo, qscheme, observer, dtype):
         # An all-zero tensor has no range: the scale is eps, 2**-12 as in torchao's X86 default config
         # (torch's default eps would give 1.19e-07).
@@ -238,6 +249,7 @@ class TestSpecValidation:
             (("int8", True, ["per_tensor"], "minmax"), False, TypeError, "granularity=['per_tensor'] is not supported"),
             (("int8", True, "per_tensor", None), False, TypeError, "algo=None is not supported: expected a str"),
         ],
+        ids=lambda value: "-".join(map(str, value)) if isinstance(value, tuple) else None,
     )
     def test_rejects(self, args, is_dynamic, error, expected):
         with pytest.raises(error) as info:
@@ -267,7 +279,9 @@ REJECTED_CONFIGS = [
 
 
 class TestConfigValidation:
-    @pytest.mark.parametrize("fields, named, valid", REJECTED_CONFIGS)
+    @pytest.mark.parametrize(
+        "fields, named, valid", REJECTED_CONFIGS, ids=[" ".join(map(str, f.items())) for f, *_ in REJECTED_CONFIGS]
+    )
     def test_rejects_with_field_value_valid_values_and_fix(self, fields, named, valid):
         with pytest.raises(ValueError) as info:
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
@@ -300,12 +314,16 @@ class TestConfigValidation:
             "fp16, bf16 as well to leave the op unquantized."
         )
 
-    @pytest.mark.parametrize("fields", [dict(w_sym="True"), dict(act_sym=0), dict(w_algo=["minmax", "kl"])])
+    @pytest.mark.parametrize(
+        "fields",
+        [dict(w_sym="True"), dict(act_sym=0), dict(w_algo=["minmax", "kl"])],
+        ids=["w_sym", "act_sym", "w_algo"],
+    )
     def test_wrong_types_are_type_errors(self, fields):
         with pytest.raises(TypeError, match=f"{next(iter(fields))}=.* is not supported: expected a"):
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
 
-    @pytest.mark.parametrize("w_dtype, act_dtype", itertools.product(["fp32", "fp16", "bf16"], repeat=2))
+    @pytest.mark.parametrize("w_dtype, act_dtype", list(itertools.product(["fp32", "fp16", "bf16"], repeat=2)))
     def test_float_dtypes_leave_the_op_unquantized(self, w_dtype, act_dtype):
         assert _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_dtype=w_dtype, act_dtype=act_dtype)) is None
 
@@ -324,15 +342,8 @@ class TestConfigMapping:
         quant_config = _map_inc_config_to_torch_quant_config(config)
         act_qscheme = torch.per_tensor_symmetric if act_sym else torch.per_tensor_affine
         act_observer = pt2e_compat.MinMaxObserver if act_algo == "minmax" else pt2e_compat.HistogramObserver
-        act_range = (torch.uint8, 0, 255) if act_dtype == "uint8" else (torch.int8, -128, 127)
-        assert _spec_fields(quant_config.input_activation) == (
-            *act_range,
-            act_qscheme,
-            None,
-            False,
-            act_observer,
-            {"eps": EPS},
-        )
+        act_torch_dtype = torch.uint8 if act_dtype == "uint8" else torch.int8
+        assert _spec_fields(quant_config.input_activation) == _expected(act_torch_dtype, act_qscheme, act_observer)
         assert quant_config.output_activation is quant_config.input_activation
         per_channel = w_granularity == "per_channel"
         w_observer = {
@@ -340,15 +351,9 @@ class TestConfigMapping:
             ("per_tensor", "minmax"): pt2e_compat.MinMaxObserver,
             ("per_tensor", "kl"): pt2e_compat.HistogramObserver,
         }[w_granularity, w_algo]
-        assert _spec_fields(quant_config.weight) == (
-            torch.int8,
-            -128,
-            127,
-            torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric,
-            0 if per_channel else None,
-            False,
-            w_observer,
-            {"eps": EPS},
+        w_qscheme = torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric
+        assert _spec_fields(quant_config.weight) == _expected(
+            torch.int8, w_qscheme, w_observer, 0 if per_channel else None
         )
         assert quant_config.bias is None
         assert quant_config.is_qat is False
@@ -372,15 +377,8 @@ class TestConfigMapping:
     def test_dynamic_config(self):
         quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
         assert _spec_fields(quant_config.input_activation) == DYNAMIC_ACTIVATION
-        assert _spec_fields(quant_config.weight) == (
-            torch.int8,
-            -128,
-            127,
-            torch.per_tensor_symmetric,
-            None,
-            False,
-            pt2e_compat.MinMaxObserver,
-            {"eps": EPS},
+        assert _spec_fields(quant_config.weight) == _expected(
+            torch.int8, torch.per_tensor_symmetric, pt2e_compat.MinMaxObserver
         )
 
 
@@ -388,7 +386,8 @@ class TestQuantizerFromConfig:
     def test_global_config(self):
         quantizer = create_xiq_quantizer_from_pt2e_config(StaticQuantConfig())
         assert isinstance(quantizer, pt2e_compat.X86InductorQuantizer)
-        assert _spec_fields(quantizer.global_config.weight)[3:5] == (torch.per_channel_symmetric, 0)
+        weight = _spec_fields(quantizer.global_config.weight)
+        assert (weight["qscheme"], weight["ch_axis"]) == (torch.per_channel_symmetric, 0)
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_by_name_and_type(self):
@@ -398,7 +397,8 @@ class TestQuantizerFromConfig:
         quantizer = create_xiq_quantizer_from_pt2e_config(config)
         assert quantizer.module_name_qconfig == {"fc1": None}
         linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
-        assert _spec_fields(linear_config.weight)[3:5] == (torch.per_tensor_symmetric, None)
+        weight = _spec_fields(linear_config.weight)
+        assert (weight["qscheme"], weight["ch_axis"]) == (torch.per_tensor_symmetric, None)
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_of_a_type_the_x86_quantizer_cannot_configure(self):
@@ -417,8 +417,10 @@ class TestQuantizerFromConfig:
         with pytest.raises(ValueError) as info:
             create_xiq_quantizer_from_pt2e_config(config)
         assert str(info.value).startswith("set_local=['fc1'")
-        assert f"torch {torch.__version__} takes no config per op name" in str(info.value)
-        assert str(info.value).endswith("Fix: upgrade to torch>=2.5, or remove the set_local calls.")
+        assert str(info.value).endswith(
+            f"torch {torch.__version__} takes no config per op name. "
+            "Fix: upgrade to torch>=2.5, or remove the set_local calls."
+        )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_local_configs_are_validated(self):
