@@ -18,6 +18,8 @@ variable ``UPSTREAM_CHECK_BLOCKED`` (comma-separated, e.g. ``hypothesis``: INC's
 fails unless INC's PT2E utility module is imported from this directory.
 """
 
+import importlib.abc
+import importlib.machinery
 import os
 import sys
 from pathlib import Path
@@ -26,16 +28,33 @@ _OURS = "neural_compressor_pt2e_fix"
 _BLOCKED = {_OURS, *filter(None, os.environ.get("UPSTREAM_CHECK_BLOCKED", "").split(","))}
 
 
+class _AbsentLoader(importlib.abc.Loader):
+    """Fail the import of a blocked module as if it were not installed."""
+
+    def create_module(self, spec):
+        """Raise the error of a missing module."""
+        reason = "this package must not be imported" if spec.name.split(".")[0] == _OURS else "not in INC's CI"
+        raise ModuleNotFoundError(
+            f"No module named {spec.name!r} ({reason}: these tests run on INC patched by the upstream diff or series)",
+            name=spec.name,
+        )
+
+    def exec_module(self, module):
+        """Never reached: create_module raises."""
+        raise AssertionError(module)
+
+
 class _Blocker:
-    """Make any import of a blocked top-level module fail."""
+    """Find blocked modules with a loader that fails, so that find_spec answers and import fails.
+
+    Returning a spec instead of raising keeps ``importlib.util.find_spec(name)`` (used by torch._dynamo to list
+    optional packages) working.
+    """
 
     def find_spec(self, name, path=None, target=None):
-        """Refuse a blocked module; leave every other import to the next finder."""
+        """Return a failing spec for a blocked module; leave every other import to the next finder."""
         if name.split(".")[0] in _BLOCKED:
-            raise ModuleNotFoundError(
-                f"No module named {name!r}: blocked, these tests run as in INC's CI on INC patched by the upstream series",
-                name=name,
-            )
+            return importlib.machinery.ModuleSpec(name, _AbsentLoader(), origin=None)
         return None
 
 
