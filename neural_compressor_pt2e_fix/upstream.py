@@ -296,7 +296,7 @@ def build_diff(inc_src=None, project_root=PROJECT_ROOT):
     """Build the upstream diff.
 
     Args:
-        inc_src (str or Path, optional): An INC repository work tree; defaults to the installed INC package.
+        inc_src (str or Path, optional): An INC work tree or git directory; defaults to the installed INC package.
         project_root (Path, optional): The root of this project's source tree. Defaults to this checkout.
 
     Returns:
@@ -306,7 +306,8 @@ def build_diff(inc_src=None, project_root=PROJECT_ROOT):
         FileNotFoundError: ``inc_src`` is not an INC work tree, or ``project_root`` has no ``test/torch``.
         ValueError: An added test exists in INC already, or a file names this package after the import rewrite.
     """
-    return format_diff(upstream_files(inc_src, project_root))
+    with inc_tree(inc_src) as root:
+        return format_diff(upstream_files(root, project_root))
 
 
 def _git(*args, cwd, stdin=None):

@@ -283,7 +283,7 @@ class TestCommand:
         removed = sum(int(line.split()[1]) for line in numstat)
         notes = [
             f"note: the INC base has no {path}, so the diff adds it; INC main has it: for the pull request, diff "
-            "against an INC main work tree (--inc-src) or the installed INC 3.10"
+            "against an INC main work tree or git directory (--inc-src) or the installed INC 3.10"
             for path in MODULES
             if not (INSTALLED / path).is_file()
         ]
