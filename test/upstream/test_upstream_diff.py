@@ -31,7 +31,8 @@ INC_SRC = Path(os.environ.get("INC_SRC") or "/work/.mirror/intel+neural-compress
 # torch<2.5) and one accepted setting compiled, saved and loaded.
 QUICK = (
     "TestSpecValidation or TestQuantizerFromConfig or TestRejected or test_bit_exact_with_the_x86_default_config "
-    "or test_fp32_by_op_name_and_type or conv_pool_linear-weight0-activation0"
+    "or test_fp32_by_op_name_and_type or (test_eager_compiled_and_saved and conv_pool_linear and per_channel/minmax-a "
+    "and uint8/False/per_tensor/minmax)"
 )
 # Tests of the quick subset that must pass on every stack.
 QUICK_PASSING = (
@@ -39,7 +40,7 @@ QUICK_PASSING = (
     "TestQuantizerFromConfig",
     "TestRejected",
     "test_bit_exact_with_the_x86_default_config",
-    "test_eager_compiled_and_saved[conv_pool_linear-weight0-activation0]",
+    "test_eager_compiled_and_saved[conv_pool_linear-w=int8/True/per_channel/minmax-a=uint8/False/per_tensor/minmax]",
 )
 
 
