@@ -58,8 +58,12 @@ _CONTEXT = 3
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# What the diff or series is built against with --inc-src: the replaced modules' directory and INC's tests.
-INC_TREE = (f"{_INC_PACKAGE}/{_PT2E_DIR}", _TEST_DIR)
+# INC's module of torch version names (TORCH_VERSION_2_11_0 = Version("2.11.0"), ...), which the modules import.
+_ENVIRON = f"{_INC_PACKAGE}/torch/utils/environ.py"
+_VERSION_NAME = re.compile(r"\bTORCH_VERSION_(\d+)_(\d+)_(\d+)\b")
+# What the diff or series is built against with --inc-src: the replaced modules' directory, INC's version names and
+# INC's tests.
+INC_TREE = (f"{_INC_PACKAGE}/{_PT2E_DIR}", _ENVIRON, _TEST_DIR)
 # The data of the kit (read with importlib.resources) and its directory of the series.
 _DATA = "neural_compressor_pt2e_fix.upstream_data"
 _SERIES = "series"
@@ -210,12 +214,40 @@ def upstream_files(inc_src=None, project_root=PROJECT_ROOT):
         if old is not None:
             new = _split_header(old)[0] + _split_header(new)[1]
         files.append(UpstreamFile(path, old, new))
+    files += _environ_backport(inc_root, [file.new for file in files])
     for test in sorted(test_root.rglob(_TEST_PATTERN)):
         path = f"{_TEST_DIR}/{test.relative_to(test_root).as_posix()}"
         if (inc_root / path).exists():
             raise ValueError(f"{test} cannot be added to INC: {inc_root / path} exists; rename our test file")
         files.append(UpstreamFile(path, None, _rewrite(_read(test), test)))
     return [file for file in files if file.old != file.new]
+
+
+def _environ_backport(inc_root, modules):
+    """Add to an old INC's ``environ.py`` the ``TORCH_VERSION_*`` names that the modules use and it lacks.
+
+    INC main has every name the modules use, so the diff against it leaves ``environ.py`` alone; INC before v3.8.1
+    (e.g. 3.0.2) lacks ``TORCH_VERSION_2_11_0``, and the diff against it defines the name as INC main does.
+
+    Args:
+        inc_root (Path): The INC base.
+        modules (Sequence[str]): The new contents of the replaced modules.
+
+    Returns:
+        list[UpstreamFile]: ``environ.py`` with the missing names after its last ``TORCH_VERSION_*`` line, or nothing
+        when none is missing or the base has no ``environ.py``.
+    """
+    path = inc_root / _ENVIRON
+    if not path.is_file():
+        return []
+    old = _read(path)
+    used = dict.fromkeys(match.group(0) for text in modules for match in _VERSION_NAME.finditer(text))
+    missing = [name for name in used if not re.search(rf"^{name} = ", old, flags=re.M)]
+    if not missing:
+        return []
+    lines = "".join(f'{name} = Version("{".".join(_VERSION_NAME.fullmatch(name).groups())}")\n' for name in missing)
+    end = [match.end() for match in re.finditer(r"^TORCH_VERSION_\w+ = .*\n", old, flags=re.M)][-1]
+    return [UpstreamFile(_ENVIRON, old, old[:end] + lines + old[end:])]
 
 
 def _blob_id(text):
@@ -641,13 +673,18 @@ def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None,
 
 
 def _note_missing_modules(files):
-    """Print a note for each INC module the base lacks (so the diff adds it; INC main has both modules).
+    """Print a note for each file where the INC base is older than INC main: a module it lacks, version names.
 
     Args:
         files (Sequence[UpstreamFile]): The files of the single diff.
     """
     for file in files:
-        if file.old is None and not file.path.startswith(_TEST_DIR + "/"):
+        if file.path == _ENVIRON:
+            print(
+                f"note: the INC base lacks torch version names that INC main has; the diff adds them to {file.path}",
+                file=sys.stderr,
+            )
+        elif file.old is None and not file.path.startswith(_TEST_DIR + "/"):
             print(
                 f"note: the INC base has no {file.path}, so the diff adds it; INC main has it: for the pull request, "
                 "diff against an INC main work tree or git directory (--inc-src) or the installed INC 3.10",

@@ -24,6 +24,14 @@ OUR_TESTS = {
     for path in (PROJECT / "test/torch").rglob("test_*.py")
 }
 INSTALLED = upstream.installed_inc_root()
+# INC's torch version names: the diff adds to environ.py those our modules use and the installed INC lacks (INC
+# before v3.8.1 has no TORCH_VERSION_2_11_0); INC main has them all.
+ENVIRON = "neural_compressor/torch/utils/environ.py"
+USED_NAMES = {name for path in OURS.values() for name in re.findall(r"\bTORCH_VERSION_\d+_\d+_\d+\b", path.read_text())}
+MISSING_NAMES = sorted(
+    name for name in USED_NAMES if not re.search(rf"^{name} = ", (INSTALLED / ENVIRON).read_text(), flags=re.M)
+)
+CHANGED = (*MODULES, ENVIRON) if MISSING_NAMES else MODULES
 # INC main: a work tree or git directory named by INC_SRC, else the mirror of this project's build machine.
 INC_SRC = Path(os.environ.get("INC_SRC") or "/work/.mirror/intel+neural-compressor/repo")
 # The quick subset of our tests run on the patched copy here (`make upstream-check` runs them all): table-driven
@@ -101,7 +109,7 @@ class TestDiffContent:
 
     def test_touches_the_two_modules_and_adds_our_tests_only(self, diff):
         parts = sections(diff)
-        assert set(parts) == set(MODULES) | set(OUR_TESTS)
+        assert set(parts) == set(CHANGED) | set(OUR_TESTS)
         for path in MODULES:
             header, _ = parts[path]
             if (INSTALLED / path).is_file():
@@ -224,6 +232,29 @@ class TestDiffFormat:
         upstream.apply_diff(actual, inc)
         assert {path: (inc / path).read_text() for path in after} == after
 
+    def test_adds_the_version_names_an_old_inc_lacks(self, tmp_path):
+        environ = (
+            'from packaging.version import Version\n\nTORCH_VERSION_2_2_2 = Version("2.2.2")\n\n\ndef f():\n    pass\n'
+        )
+        inc = self.tree(tmp_path / "inc", {f"{PT2E}/utility.py": "X = 1\n", ENVIRON: environ})
+        project = self.tree(
+            tmp_path / "project",
+            {
+                "neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/utility.py": "X = 1\n",
+                "neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/pt2e_compat.py": (
+                    "from neural_compressor_pt2e_fix.torch.utils.environ import TORCH_VERSION_2_11_0\n"
+                    "A = TORCH_VERSION_2_2_2, TORCH_VERSION_2_11_0\n"
+                ),
+                "test/torch/test_d.py": "pass\n",
+            },
+        )
+        files = {file.path: file for file in upstream.upstream_files(inc, project)}
+        assert files[ENVIRON].new == environ.replace(
+            'Version("2.2.2")\n', 'Version("2.2.2")\nTORCH_VERSION_2_11_0 = Version("2.11.0")\n'
+        )
+        (inc / ENVIRON).write_text(files[ENVIRON].new)
+        assert ENVIRON not in {file.path for file in upstream.upstream_files(inc, project)}
+
     def test_rejects_a_test_that_still_names_our_package(self, tmp_path):
         project = self.tree(
             tmp_path,
@@ -288,6 +319,10 @@ class TestCommand:
             for path in MODULES
             if not (INSTALLED / path).is_file()
         ]
+        if MISSING_NAMES:
+            notes.append(
+                f"note: the INC base lacks torch version names that INC main has; the diff adds them to {ENVIRON}"
+            )
         assert capsys.readouterr().err.splitlines() == [
             *notes,
             f"wrote {output}: {len(numstat)} files, +{added} -{removed} lines",
@@ -314,7 +349,7 @@ class TestPatchedCopy:
             if p.is_file() and "__pycache__" not in p.parts
         }
         assert copied == installed | set(MODULES)
-        for path in installed - set(MODULES):
+        for path in installed - set(CHANGED):
             assert (patched_copy / path).read_bytes() == (INSTALLED / path).read_bytes(), path
 
     def test_rewritten_imports_resolve_in_the_patched_copy(self, patched_copy):
