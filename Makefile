@@ -76,15 +76,25 @@ clean:
 INC_SRC ?=
 UPSTREAM_DIFF ?= build/inc-pt2e-fix.diff
 
-.PHONY: upstream-diff upstream-check inc-acceptance
+.PHONY: upstream-diff upstream-check inc-acceptance inc-ci-venv
 
 upstream-diff: $(PRIMARY)/.installed
 	mkdir -p $(dir $(UPSTREAM_DIFF))
 	$(PRIMARY)/bin/python -m neural_compressor_pt2e_fix upstream-diff -o $(UPSTREAM_DIFF)
 
+# With INC_SRC (INC main), also each step of the series as INC's CI runs it, on the primary stack and on INC CI's
+# pins (.venv-inc-ci, built by `make inc-ci-venv`, when present).
+INC_CI := .venv-inc-ci
+
 upstream-check: $(PRIMARY)/.installed $(SEED)/.installed
 	$(PRIMARY)/bin/python scripts/upstream_check.py check $(if $(INC_SRC),--inc-src $(INC_SRC))
+	$(if $(INC_SRC),$(PRIMARY)/bin/python scripts/upstream_check.py series --inc-src $(INC_SRC) \
+		$(if $(wildcard $(INC_CI)/bin/python),--python $(INC_CI)/bin/python))
 	$(SEED)/bin/python scripts/upstream_check.py check
+
+inc-ci-venv: requirements/inc-ci.txt
+	test -x $(INC_CI)/bin/python || $(PYTHON) -m venv $(INC_CI)
+	$(INC_CI)/bin/$(PIP) -r requirements/inc-ci.txt
 
 inc-acceptance: $(PRIMARY)/.installed
 	@test -n "$(INC_SRC)" || { echo "usage: make inc-acceptance INC_SRC=<INC work tree or git directory>"; exit 2; }

@@ -34,6 +34,7 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     packages=find_packages(include=["neural_compressor_pt2e_fix", "neural_compressor_pt2e_fix.*"]),
+    package_data={"neural_compressor_pt2e_fix.upstream_data": ["series/*.patch", "series/*.msg"]},
     python_requires=">=3.10",
     install_requires=["packaging", "torch>=2.4"],
     entry_points={"console_scripts": ["inc-pt2e-fix = neural_compressor_pt2e_fix.cli:main"]},

@@ -108,14 +108,19 @@ def build_parser():
     upstream = command(
         "upstream-diff",
         "upstream",
-        help="write the unified diff that upstreams this fix into INC's repository",
+        help="write the diff, or the patch series, that upstreams this fix into INC's repository",
         description="Write a git-format unified diff that replaces INC's pt2e_quant modules with this package's and "
-        "adds its tests, with imports rewritten to INC's.",
+        "adds its tests, with imports rewritten to INC's; or, with --series, the same change as an ordered series of "
+        "git format-patch files.",
     )
     upstream.add_argument(
-        "--inc-src", metavar="DIR", help="an INC repository checkout to diff against (default: the installed INC)"
+        "--inc-src",
+        metavar="DIR",
+        help="an INC work tree or git directory (e.g. a bare clone) to diff against (default: the installed INC)",
     )
-    upstream.add_argument("-o", "--output", metavar="FILE", help="write the diff to FILE instead of stdout")
+    output = upstream.add_mutually_exclusive_group()
+    output.add_argument("-o", "--output", metavar="FILE", help="write the diff to FILE instead of stdout")
+    output.add_argument("--series", metavar="DIR", help="write the series DIR/0001-<slug>.patch, ... instead")
     return parser
 
 

@@ -11,26 +11,34 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The upstream kit: the git diff that moves this fix into INC's repository, and a patched copy of INC to test it.
+"""The upstream kit: the diff or patch series that moves this fix into INC's repository, and patched copies of INC.
 
-The diff replaces INC's ``pt2e_quant/utility.py`` and ``pt2e_compat.py`` with this package's modules and adds every
-``test_*.py`` under this project's ``test/torch`` as a new file under INC's ``test/torch``, with the package name
-rewritten to INC's. A replaced module keeps INC's license header: it is a modification of INC's file, whose
+The single diff replaces INC's ``pt2e_quant/utility.py`` and ``pt2e_compat.py`` with this package's modules and adds
+every ``test_*.py`` under this project's ``test/torch`` as a new file under INC's ``test/torch``, with the package
+name rewritten to INC's. A replaced module keeps INC's license header: it is a modification of INC's file, whose
 copyright notice the Apache License (section 4(c)) asks us to retain, and the diff stays off lines that do not change.
 
-:func:`make_patched_copy` copies the installed INC and applies a diff to it with ``git apply``; run with
-:data:`NO_PATCH_CONFTEST`, tests then import the patched copy and cannot import this package.
+The series (:func:`build_series`) reaches the same end state in reviewable steps: the reviewed patches stored in
+``upstream_data/series`` apply onto INC main one after another, and the last patch is computed as the diff from the
+state they leave to the single diff's result, so it absorbs every later change of this package's modules and tests.
+
+:func:`make_patched_copy` copies the installed INC and applies a diff to it with ``git apply``; run with the conftest
+of :func:`conftest_text` ``("no_patch")``, tests then import the patched copy and cannot import this package.
 """
 
+import contextlib
 import difflib
 import hashlib
+import importlib.resources
 import importlib.util
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,40 +58,44 @@ _CONTEXT = 3
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# conftest.py for a run of tests on a patched copy of INC: it refuses any import of this package, and fails the run
-# unless INC's PT2E utility module is imported from the directory of the conftest (the patched copy).
-NO_PATCH_CONFTEST = '''"""Run tests on the patched copy of INC in this directory, without neural_compressor_pt2e_fix."""
-
-import sys
-from pathlib import Path
-
-_BLOCKED = "neural_compressor_pt2e_fix"
-
-
-class _BlockOurPackage:
-    """Make any import of the fix package fail: the patched INC must work on its own."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == _BLOCKED:
-            raise ImportError(f"{name} must not be imported: these tests run on INC patched by the upstream diff")
-        return None
+# INC's module of torch version names (TORCH_VERSION_2_11_0 = Version("2.11.0"), ...), which the modules import.
+_ENVIRON = f"{_INC_PACKAGE}/torch/utils/environ.py"
+_VERSION_NAME = re.compile(r"\bTORCH_VERSION_(\d+)_(\d+)_(\d+)\b")
+# What the diff or series is built against with --inc-src: the replaced modules' directory, INC's version names and
+# INC's tests.
+INC_TREE = (f"{_INC_PACKAGE}/{_PT2E_DIR}", _ENVIRON, _TEST_DIR)
+# The data of the kit (read with importlib.resources) and its directory of the series.
+_DATA = "neural_compressor_pt2e_fix.upstream_data"
+_SERIES = "series"
+# The author and date of every patch of the series (the sender signs off when applying it: `git am -s`).
+_SERIES_AUTHOR = "neural-compressor-pt2e-fix authors <neural-compressor-pt2e-fix@users.noreply.github.com>"
+_SERIES_DATE = "Sat, 28 Nov 2026 12:00:00 +0000"
 
 
-assert _BLOCKED not in sys.modules, f"{_BLOCKED} was imported before the tests started"
-sys.meta_path.insert(0, _BlockOurPackage())
+def data_text(name):
+    """Read a file of the kit's data (``upstream_data``).
 
-import neural_compressor.torch.algorithms.pt2e_quant.utility as _utility  # noqa: E402
+    Args:
+        name (str): Its path inside ``upstream_data``, e.g. ``"no_patch_conftest.py"``.
 
-_HERE = Path(__file__).resolve().parent
-assert Path(_utility.__file__).resolve().is_relative_to(_HERE), f"INC imported from {_utility.__file__}, not {_HERE}"
+    Returns:
+        str: Its content.
+    """
+    return importlib.resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
 
 
-def pytest_sessionfinish(session, exitstatus):
-    imported = sorted(name for name in sys.modules if name.split(".")[0] == _BLOCKED)
-    if imported:
-        print(f"\\nFAILED: the tests imported {', '.join(imported)}")
-        session.exitstatus = 1
-'''
+def conftest_text(kind):
+    """Return a conftest.py for a test run on a copy of INC.
+
+    Args:
+        kind (str): ``"no_patch"``: tests of INC patched by the diff or series, which must not import this package
+            (nor the modules named in ``UPSTREAM_CHECK_BLOCKED``); ``"runtime_patch"``: tests of the installed INC
+            with :func:`neural_compressor_pt2e_fix.apply_patch`.
+
+    Returns:
+        str: The conftest's content.
+    """
+    return data_text(f"{kind}_conftest.py")
 
 
 @dataclass(frozen=True)
@@ -202,12 +214,40 @@ def upstream_files(inc_src=None, project_root=PROJECT_ROOT):
         if old is not None:
             new = _split_header(old)[0] + _split_header(new)[1]
         files.append(UpstreamFile(path, old, new))
+    files += _environ_backport(inc_root, [file.new for file in files])
     for test in sorted(test_root.rglob(_TEST_PATTERN)):
         path = f"{_TEST_DIR}/{test.relative_to(test_root).as_posix()}"
         if (inc_root / path).exists():
             raise ValueError(f"{test} cannot be added to INC: {inc_root / path} exists; rename our test file")
         files.append(UpstreamFile(path, None, _rewrite(_read(test), test)))
     return [file for file in files if file.old != file.new]
+
+
+def _environ_backport(inc_root, modules):
+    """Add to an old INC's ``environ.py`` the ``TORCH_VERSION_*`` names that the modules use and it lacks.
+
+    INC main has every name the modules use, so the diff against it leaves ``environ.py`` alone; INC before v3.8.1
+    (e.g. 3.0.2) lacks ``TORCH_VERSION_2_11_0``, and the diff against it defines the name as INC main does.
+
+    Args:
+        inc_root (Path): The INC base.
+        modules (Sequence[str]): The new contents of the replaced modules.
+
+    Returns:
+        list[UpstreamFile]: ``environ.py`` with the missing names after its last ``TORCH_VERSION_*`` line, or nothing
+        when none is missing or the base has no ``environ.py``.
+    """
+    path = inc_root / _ENVIRON
+    if not path.is_file():
+        return []
+    old = _read(path)
+    used = dict.fromkeys(match.group(0) for text in modules for match in _VERSION_NAME.finditer(text))
+    missing = [name for name in used if not re.search(rf"^{name} = ", old, flags=re.M)]
+    if not missing:
+        return []
+    lines = "".join(f'{name} = Version("{".".join(_VERSION_NAME.fullmatch(name).groups())}")\n' for name in missing)
+    end = [match.end() for match in re.finditer(r"^TORCH_VERSION_\w+ = .*\n", old, flags=re.M)][-1]
+    return [UpstreamFile(_ENVIRON, old, old[:end] + lines + old[end:])]
 
 
 def _blob_id(text):
@@ -288,7 +328,7 @@ def build_diff(inc_src=None, project_root=PROJECT_ROOT):
     """Build the upstream diff.
 
     Args:
-        inc_src (str or Path, optional): An INC repository work tree; defaults to the installed INC package.
+        inc_src (str or Path, optional): An INC work tree or git directory; defaults to the installed INC package.
         project_root (Path, optional): The root of this project's source tree. Defaults to this checkout.
 
     Returns:
@@ -298,7 +338,8 @@ def build_diff(inc_src=None, project_root=PROJECT_ROOT):
         FileNotFoundError: ``inc_src`` is not an INC work tree, or ``project_root`` has no ``test/torch``.
         ValueError: An added test exists in INC already, or a file names this package after the import rewrite.
     """
-    return format_diff(upstream_files(inc_src, project_root))
+    with inc_tree(inc_src) as root:
+        return format_diff(upstream_files(root, project_root))
 
 
 def _git(*args, cwd, stdin=None):
@@ -339,11 +380,12 @@ def apply_diff(diff, root, check_only=False):
     _git("apply", *(["--check"] if check_only else []), "-", cwd=root, stdin=diff)
 
 
-def make_patched_copy(diff, dest):
-    """Copy the installed INC package into ``dest/neural_compressor`` and apply the diff there.
+def make_patched_copy(diffs, dest):
+    """Copy the installed INC package into ``dest/neural_compressor`` and apply diffs there, in order.
 
     Args:
-        diff (str): The upstream diff, built against the installed INC.
+        diffs (str or Sequence[str]): The upstream diff, or the patches of the series (or its first steps), built
+            against the installed INC.
         dest (Path): An empty or missing directory; it becomes a git repository laid out like INC's.
 
     Returns:
@@ -351,13 +393,14 @@ def make_patched_copy(diff, dest):
 
     Raises:
         FileNotFoundError: INC is not installed.
-        RuntimeError: The diff does not apply.
+        RuntimeError: A diff does not apply.
     """
     dest = Path(dest)
     shutil.copytree(
         installed_inc_root() / _INC_PACKAGE, dest / _INC_PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
     )
-    apply_diff(diff, dest)
+    for diff in [diffs] if isinstance(diffs, str) else diffs:
+        apply_diff(diff, dest)
     return dest
 
 
@@ -381,7 +424,7 @@ def export_inc_tree(inc_src, dest, paths):
     """
     inc_src, dest = Path(inc_src), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    if (inc_src / "objects").is_dir() and (inc_src / "HEAD").is_file():
+    if is_git_dir(inc_src):
         archive = subprocess.run(
             ["git", f"--git-dir={inc_src}", "archive", "--format=tar", "HEAD", "--", *paths],
             capture_output=True,
@@ -404,7 +447,205 @@ def export_inc_tree(inc_src, dest, paths):
     return dest
 
 
-def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None):
+def is_git_dir(path):
+    """Tell whether a directory is a git directory (e.g. a bare clone), not a work tree.
+
+    Args:
+        path (Path): The directory.
+
+    Returns:
+        bool: Whether it holds git's objects and HEAD itself.
+    """
+    return (Path(path) / "objects").is_dir() and (Path(path) / "HEAD").is_file()
+
+
+@contextlib.contextmanager
+def inc_tree(inc_src=None):
+    """Provide an INC tree to build the diff or series against.
+
+    Args:
+        inc_src (str or Path, optional): An INC work tree (used in place), or a git directory (its ``HEAD`` is
+            exported to a temporary directory, :data:`INC_TREE` paths only). Defaults to the installed INC package.
+
+    Yields:
+        Path: The directory laid out like INC's repository root.
+    """
+    if inc_src is None or not is_git_dir(inc_src):
+        yield Path(inc_src) if inc_src is not None else installed_inc_root()
+        return
+    with tempfile.TemporaryDirectory(prefix="inc-src-") as tmp:
+        yield export_inc_tree(inc_src, tmp, INC_TREE)
+
+
+def _diff_paths(diff):
+    """List the paths a git diff touches, in its order.
+
+    Args:
+        diff (str): The diff, possibly inside a format-patch email.
+
+    Returns:
+        list[str]: The paths of its ``diff --git`` headers.
+    """
+    return re.findall(r"^diff --git a/(\S+) b/", diff, flags=re.M)
+
+
+def stored_patches():
+    """Read the reviewed patches of the series, in order.
+
+    Returns:
+        list[tuple[str, str]]: (file name, git format-patch text) for each ``series/NNNN-*.patch`` of the data.
+    """
+    folder = importlib.resources.files(_DATA).joinpath(_SERIES)
+    return sorted(
+        (entry.name, entry.read_text(encoding="utf-8")) for entry in folder.iterdir() if entry.name.endswith(".patch")
+    )
+
+
+def _last_patch_message():
+    """Read the commit message of the series' computed last patch.
+
+    Returns:
+        tuple[str, str]: Its file name with ``.patch`` for ``.msg``, and the message (subject line, blank, body).
+    """
+    folder = importlib.resources.files(_DATA).joinpath(_SERIES)
+    (entry,) = [entry for entry in folder.iterdir() if entry.name.endswith(".msg")]
+    return entry.name.removesuffix(".msg") + ".patch", entry.read_text(encoding="utf-8")
+
+
+def _format_patch(message, files):
+    """Format one patch of the series as ``git format-patch`` does.
+
+    Args:
+        message (str): The commit message: subject line, blank line, body.
+        files (Sequence[UpstreamFile]): The files it changes.
+
+    Returns:
+        str: The email: From line, author, date, ``Subject: [PATCH] ...``, body, ``---``, stat and the diff.
+    """
+    subject, _, body = message.partition("\n")
+    diff = format_diff(files)
+    count, added, removed = diff_stats(diff)
+    stat = "".join(f" {file.path}\n" for file in files)
+    return (
+        f"From {'0' * 40} Mon Sep 17 00:00:00 2001\nFrom: {_SERIES_AUTHOR}\nDate: {_SERIES_DATE}\n"
+        f"Subject: [PATCH] {subject}\n\n{body.strip()}\n---\n{stat} {count} files changed, {added} insertions(+), "
+        f"{removed} deletions(-)\n\n{diff}"
+    )
+
+
+def _number(text, index, total, name):
+    """Number a patch's subject ``[PATCH index/total]``.
+
+    Args:
+        text (str): The patch, with ``Subject: [PATCH] ``.
+        index (int): Its position, from 1.
+        total (int): The number of patches.
+        name (str): Its file name, for the error message.
+
+    Returns:
+        str: The numbered patch.
+
+    Raises:
+        ValueError: The patch has no ``Subject: [PATCH] `` line.
+    """
+    numbered, count = re.subn(r"^Subject: \[PATCH\] ", f"Subject: [PATCH {index}/{total}] ", text, count=1, flags=re.M)
+    if not count:
+        raise ValueError(f"{name} is not a git format-patch email with a 'Subject: [PATCH] ' line")
+    return numbered
+
+
+def _last_patch_files(root, tree, end, touched):
+    """List the files of the last patch: from the state the stored patches leave to the package's end state.
+
+    Args:
+        root (Path): The INC base.
+        tree (Path): The base with the stored patches applied.
+        end (dict[str, UpstreamFile]): The single diff's files, by path.
+        touched (list[str]): The paths the stored patches touch.
+
+    Returns:
+        list[UpstreamFile]: The files whose content differs between the two states.
+
+    Raises:
+        ValueError: A stored patch adds a file that the end state lacks.
+    """
+    files = []
+    for path in [*end, *(path for path in touched if path not in end)]:
+        old = _read(tree / path) if (tree / path).is_file() else None
+        new = end[path].new if path in end else (_read(root / path) if (root / path).is_file() else None)
+        if new is None:
+            raise ValueError(
+                f"the stored series adds {path}, which the end state lacks: add it to this project's tests"
+            )
+        if old != new:
+            files.append(UpstreamFile(path, old, new))
+    return files
+
+
+def build_series(inc_src=None, project_root=PROJECT_ROOT):
+    """Build the upstream series: the stored patches, then the diff from the state they leave to the end state.
+
+    The end state is the single diff's result (:func:`upstream_files`), so the whole series reaches exactly what
+    :func:`build_diff` does, whatever the package's modules and tests are at the time.
+
+    Args:
+        inc_src (str or Path, optional): An INC work tree or git directory at INC main; defaults to the installed
+            INC package (INC 3.10's PT2E modules are INC main's).
+        project_root (Path, optional): The root of this project's source tree. Defaults to this checkout.
+
+    Returns:
+        list[tuple[str, str]]: (file name ``NNNN-<slug>.patch``, text in git format-patch form), in order, subjects
+        numbered ``[PATCH i/N]``.
+
+    Raises:
+        RuntimeError: A stored patch does not apply onto the INC base after the patches before it.
+        ValueError: A stored patch adds a file the end state lacks, or see :func:`upstream_files`.
+    """
+    stored = stored_patches()
+    last_name, message = _last_patch_message()
+    with inc_tree(inc_src) as root, tempfile.TemporaryDirectory(prefix="inc-series-") as tmp:
+        end = {file.path: file for file in upstream_files(root, project_root)}
+        tree = Path(tmp)
+        shutil.copytree(
+            root / _INC_PACKAGE / _PT2E_DIR,
+            tree / _INC_PACKAGE / _PT2E_DIR,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        touched = []
+        for name, text in stored:
+            try:
+                apply_diff(text, tree)
+            except RuntimeError as exc:
+                raise RuntimeError(
+                    f"{name} does not apply onto {inc_src or root} after the patches before it: {exc}"
+                ) from exc
+            touched += [path for path in _diff_paths(text) if path not in touched]
+        files = _last_patch_files(root, tree, end, touched)
+    patches = [*stored, (last_name, _format_patch(message, files))]
+    return [(name, _number(text, index, len(patches), name)) for index, (name, text) in enumerate(patches, 1)]
+
+
+def write_series(patches, directory):
+    """Write the series' patches into a directory.
+
+    Args:
+        patches (Sequence[tuple[str, str]]): (file name, text), e.g. from :func:`build_series`.
+        directory (str or Path): The directory; created if missing.
+
+    Raises:
+        FileExistsError: The directory holds a ``*.patch`` file of another series, which ``git am DIR/*.patch``
+            would apply too.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stale = sorted(path.name for path in directory.glob("*.patch") if path.name not in dict(patches))
+    if stale:
+        raise FileExistsError(f"{directory} holds other patches ({', '.join(stale)}): use an empty directory")
+    for name, text in patches:
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None, env=None):
     """Run pytest in a subprocess on a test tree outside this project, with a conftest of our choosing.
 
     Writes ``root/conftest.py`` and an empty ``root/pytest.ini`` (so no configuration of an enclosing directory
@@ -413,10 +654,11 @@ def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None)
 
     Args:
         root (Path): The test tree, laid out like INC's repository root.
-        conftest (str): The content of ``root/conftest.py``, e.g. :data:`NO_PATCH_CONFTEST`.
+        conftest (str): The content of ``root/conftest.py``, e.g. ``conftest_text("no_patch")``.
         pytest_args (Sequence[str]): Test paths and options, relative to ``root``.
         python (str, optional): The interpreter. Defaults to the running one.
         timeout (float, optional): Seconds before the run is killed. Defaults to no limit.
+        env (dict, optional): Extra environment variables for the run.
 
     Returns:
         subprocess.CompletedProcess: The finished run, with its output as text.
@@ -425,29 +667,52 @@ def run_pytest(root, conftest, pytest_args, python=sys.executable, timeout=None)
     (root / "conftest.py").write_text(conftest, encoding="utf-8")
     (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     pythonpath = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, **(env or {}), PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1")
     command = [python, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def run(args):
-    """Run ``inc-pt2e-fix upstream-diff``: write the diff to a file or to standard output.
+def _note_missing_modules(files):
+    """Print a note for each file where the INC base is older than INC main: a module it lacks, version names.
 
     Args:
-        args (argparse.Namespace): ``inc_src`` (an INC work tree or None) and ``output`` (a path or None).
+        files (Sequence[UpstreamFile]): The files of the single diff.
+    """
+    for file in files:
+        if file.path == _ENVIRON:
+            print(
+                f"note: the INC base lacks torch version names that INC main has; the diff adds them to {file.path}",
+                file=sys.stderr,
+            )
+        elif file.old is None and not file.path.startswith(_TEST_DIR + "/"):
+            print(
+                f"note: the INC base has no {file.path}, so the diff adds it; INC main has it: for the pull request, "
+                "diff against an INC main work tree or git directory (--inc-src) or the installed INC 3.10",
+                file=sys.stderr,
+            )
+
+
+def run(args):
+    """Run ``inc-pt2e-fix upstream-diff``: write the diff to a file or standard output, or the series to a directory.
+
+    Args:
+        args (argparse.Namespace): ``inc_src`` (an INC work tree, git directory or None), ``output`` (a path or
+            None) and ``series`` (a directory or None).
 
     Returns:
         int: 0.
     """
-    files = upstream_files(args.inc_src)
+    if args.series:
+        patches = build_series(args.inc_src)
+        write_series(patches, args.series)
+        for name, text in patches:
+            count, added, removed = diff_stats(text[text.index("\ndiff --git ") + 1 :])
+            print(f"wrote {Path(args.series) / name}: {count} files, +{added} -{removed} lines", file=sys.stderr)
+        return 0
+    with inc_tree(args.inc_src) as root:
+        files = upstream_files(root)
+    _note_missing_modules(files)
     diff = format_diff(files)
-    for file in files:
-        if file.old is None and not file.path.startswith(_TEST_DIR + "/"):
-            print(
-                f"note: the INC base has no {file.path}, so the diff adds it; INC main has it: for the pull request, "
-                "diff against an INC main work tree (--inc-src) or the installed INC 3.10",
-                file=sys.stderr,
-            )
     if args.output:
         Path(args.output).write_text(diff, encoding="utf-8")
         count, added, removed = diff_stats(diff)

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from neural_compressor_pt2e_fix import cli, upstream
-from neural_compressor_pt2e_fix.patch import inc_version
 
 PROJECT = Path(upstream.__file__).resolve().parent.parent
 PT2E = "neural_compressor/torch/algorithms/pt2e_quant"
@@ -24,6 +24,14 @@ OUR_TESTS = {
     for path in (PROJECT / "test/torch").rglob("test_*.py")
 }
 INSTALLED = upstream.installed_inc_root()
+# INC's torch version names: the diff adds to environ.py those our modules use and the installed INC lacks (INC
+# before v3.8.1 has no TORCH_VERSION_2_11_0); INC main has them all.
+ENVIRON = "neural_compressor/torch/utils/environ.py"
+USED_NAMES = {name for path in OURS.values() for name in re.findall(r"\bTORCH_VERSION_\d+_\d+_\d+\b", path.read_text())}
+MISSING_NAMES = sorted(
+    name for name in USED_NAMES if not re.search(rf"^{name} = ", (INSTALLED / ENVIRON).read_text(), flags=re.M)
+)
+CHANGED = (*MODULES, ENVIRON) if MISSING_NAMES else MODULES
 # INC main: a work tree or git directory named by INC_SRC, else the mirror of this project's build machine.
 INC_SRC = Path(os.environ.get("INC_SRC") or "/work/.mirror/intel+neural-compressor/repo")
 # The quick subset of our tests run on the patched copy here (`make upstream-check` runs them all): table-driven
@@ -31,7 +39,8 @@ INC_SRC = Path(os.environ.get("INC_SRC") or "/work/.mirror/intel+neural-compress
 # torch<2.5) and one accepted setting compiled, saved and loaded.
 QUICK = (
     "TestSpecValidation or TestQuantizerFromConfig or TestRejected or test_bit_exact_with_the_x86_default_config "
-    "or test_fp32_by_op_name_and_type or conv_pool_linear-weight0-activation0"
+    "or test_fp32_by_op_name_and_type or (test_eager_compiled_and_saved and conv_pool_linear and per_channel/minmax-a "
+    "and uint8/False/per_tensor/minmax)"
 )
 # Tests of the quick subset that must pass on every stack.
 QUICK_PASSING = (
@@ -39,7 +48,7 @@ QUICK_PASSING = (
     "TestQuantizerFromConfig",
     "TestRejected",
     "test_bit_exact_with_the_x86_default_config",
-    "test_eager_compiled_and_saved[conv_pool_linear-weight0-activation0]",
+    "test_eager_compiled_and_saved[conv_pool_linear-w=int8/True/per_channel/minmax-a=uint8/False/per_tensor/minmax]",
 )
 
 
@@ -86,21 +95,28 @@ def body(text):
 
 
 class TestDiffContent:
-    def test_our_upstreamable_tests_exist_and_leave_out_the_runtime_patch(self):
-        assert OUR_TESTS, "no test_*.py under test/torch"
-        assert (PROJECT / "test/torch/conftest.py").is_file()
-        assert not any(path.startswith(("test/upstream", "test/cli", "test/test_patch")) for path in OUR_TESTS)
+    def test_upstreams_the_tests_under_test_torch_and_no_other(self):
+        # The project's other tests (the runtime patch, the CLI, this kit) and test/torch/conftest.py, which applies
+        # the runtime patch, exist and stay out of the diff.
+        others = {path.relative_to(PROJECT).as_posix() for path in (PROJECT / "test").rglob("*.py")} - {
+            path.relative_to(PROJECT).as_posix() for path in OUR_TESTS.values()
+        }
+        assert {"test/test_patch.py", "test/torch/conftest.py", "test/upstream/test_upstream_diff.py"} <= others
+        assert any(path.startswith("test/cli/test_") for path in others)
+        files = {file.path for file in upstream.upstream_files()}
+        assert {path for path in files if path.startswith("test/")} == set(OUR_TESTS)
+        assert not {Path(path).name for path in others} & {Path(path).name for path in files}
 
     def test_touches_the_two_modules_and_adds_our_tests_only(self, diff):
         parts = sections(diff)
-        assert set(parts) == set(MODULES) | set(OUR_TESTS)
+        assert set(parts) == set(CHANGED) | set(OUR_TESTS)
         for path in MODULES:
             header, _ = parts[path]
             if (INSTALLED / path).is_file():
                 assert header[1].startswith("index ") and header[1].endswith(" 100644")
                 assert header[2:] == [f"--- a/{path}", f"+++ b/{path}"]
-            else:  # INC 3.0.2 has no pt2e_compat.py: the diff adds it.
-                assert path == f"{PT2E}/pt2e_compat.py" and inc_version() == "3.0.2"
+            else:  # INC before 3.8.1 has no pt2e_compat.py (utility.py it has since 3.0): the diff adds it.
+                assert path == f"{PT2E}/pt2e_compat.py"
                 assert header[1] == "new file mode 100644"
 
     def test_adds_each_test_as_a_new_file_whole(self, diff):
@@ -169,9 +185,23 @@ class TestDiffFormat:
                 "test/torch/quantization/helpers.py": "HELPER = 1\n",
             },
         )
+        # The contents after the diff; the index lines carry git's object ids (`git hash-object`) of the contents
+        # before and after, computed here by git itself.
+        after = {
+            f"{PT2E}/utility.py": '# Copyright (c) 2024 Intel Corporation\n"""Old."""\n\nA = 1\nB = 3\n',
+            f"{PT2E}/pt2e_compat.py": "# Copyright (c) 2026 Intel Corporation\nX = 1\n",
+            "test/torch/quantization/test_a.py": "from neural_compressor.torch import utility\n",
+        }
+        utility_old, utility_new = git_hash((inc / f"{PT2E}/utility.py").read_bytes()), git_hash(
+            after[f"{PT2E}/utility.py"]
+        )
+        compat_old, compat_new = git_hash((inc / f"{PT2E}/pt2e_compat.py").read_bytes()), git_hash(
+            after[f"{PT2E}/pt2e_compat.py"]
+        )
+        test_new = git_hash(after["test/torch/quantization/test_a.py"])
         expected = (
             f"diff --git a/{PT2E}/utility.py b/{PT2E}/utility.py\n"
-            "index 6bd0a8c2d1de2c0c38bd6b0f6b0dbfefa1b2b4ab..8f0c0c8b1d3b5cbdd5b4d60e1c0f1c24bd0ed2e2 100644\n"
+            f"index {utility_old}..{utility_new} 100644\n"
             f"--- a/{PT2E}/utility.py\n"
             f"+++ b/{PT2E}/utility.py\n"
             "@@ -2,4 +2,4 @@\n"
@@ -181,7 +211,7 @@ class TestDiffFormat:
             "-B = 2\n"
             "+B = 3\n"
             f"diff --git a/{PT2E}/pt2e_compat.py b/{PT2E}/pt2e_compat.py\n"
-            "index 4b5fa63702dd96796042e92787f464e28f09f17d..1c4f6af7ab2e9e2b0e3d7e0d1a2a1d9e8bd8b5b1 100644\n"
+            f"index {compat_old}..{compat_new} 100644\n"
             f"--- a/{PT2E}/pt2e_compat.py\n"
             f"+++ b/{PT2E}/pt2e_compat.py\n"
             "@@ -1,2 +1,2 @@\n"
@@ -191,29 +221,39 @@ class TestDiffFormat:
             "+X = 1\n"
             "diff --git a/test/torch/quantization/test_a.py b/test/torch/quantization/test_a.py\n"
             "new file mode 100644\n"
-            "index 0000000000000000000000000000000000000000..d2a4b0a2cb4d1ab8b4c6f4bb9e7d3a9e5c5c0f1a\n"
+            f"index {'0' * 40}..{test_new}\n"
             "--- /dev/null\n"
             "+++ b/test/torch/quantization/test_a.py\n"
             "@@ -0,0 +1 @@\n"
             "+from neural_compressor.torch import utility\n"
         )
         actual = upstream.build_diff(inc, project)
-        blob_ids = re.findall(r"[0-9a-f]{40}", actual)
-        assert re.sub(r"[0-9a-f]{40}", "ID", actual) == re.sub(r"[0-9a-f]{40}", "ID", expected)
-        # The index lines carry git's object ids of the contents before and after, as `git hash-object` says.
-        after = {
-            f"{PT2E}/utility.py": '# Copyright (c) 2024 Intel Corporation\n"""Old."""\n\nA = 1\nB = 3\n',
-            f"{PT2E}/pt2e_compat.py": "# Copyright (c) 2026 Intel Corporation\nX = 1\n",
-            "test/torch/quantization/test_a.py": "from neural_compressor.torch import utility\n",
-        }
-        expected_ids = []
-        for path, text in after.items():
-            old = (inc / path).read_bytes() if (inc / path).exists() else None
-            expected_ids.append(git_hash(old) if old is not None else "0" * 40)
-            expected_ids.append(git_hash(text.encode()))
-        assert blob_ids == expected_ids
+        assert actual == expected
         upstream.apply_diff(actual, inc)
         assert {path: (inc / path).read_text() for path in after} == after
+
+    def test_adds_the_version_names_an_old_inc_lacks(self, tmp_path):
+        environ = (
+            'from packaging.version import Version\n\nTORCH_VERSION_2_2_2 = Version("2.2.2")\n\n\ndef f():\n    pass\n'
+        )
+        inc = self.tree(tmp_path / "inc", {f"{PT2E}/utility.py": "X = 1\n", ENVIRON: environ})
+        project = self.tree(
+            tmp_path / "project",
+            {
+                "neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/utility.py": "X = 1\n",
+                "neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/pt2e_compat.py": (
+                    "from neural_compressor_pt2e_fix.torch.utils.environ import TORCH_VERSION_2_11_0\n"
+                    "A = TORCH_VERSION_2_2_2, TORCH_VERSION_2_11_0\n"
+                ),
+                "test/torch/test_d.py": "pass\n",
+            },
+        )
+        files = {file.path: file for file in upstream.upstream_files(inc, project)}
+        assert files[ENVIRON].new == environ.replace(
+            'Version("2.2.2")\n', 'Version("2.2.2")\nTORCH_VERSION_2_11_0 = Version("2.11.0")\n'
+        )
+        (inc / ENVIRON).write_text(files[ENVIRON].new)
+        assert ENVIRON not in {file.path for file in upstream.upstream_files(inc, project)}
 
     def test_rejects_a_test_that_still_names_our_package(self, tmp_path):
         project = self.tree(
@@ -255,6 +295,7 @@ class TestDiffFormat:
 
 
 def git_hash(data):
+    data = data.encode() if isinstance(data, str) else data
     return (
         subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
         .stdout.decode()
@@ -274,10 +315,14 @@ class TestCommand:
         removed = sum(int(line.split()[1]) for line in numstat)
         notes = [
             f"note: the INC base has no {path}, so the diff adds it; INC main has it: for the pull request, diff "
-            "against an INC main work tree (--inc-src) or the installed INC 3.10"
+            "against an INC main work tree or git directory (--inc-src) or the installed INC 3.10"
             for path in MODULES
             if not (INSTALLED / path).is_file()
         ]
+        if MISSING_NAMES:
+            notes.append(
+                f"note: the INC base lacks torch version names that INC main has; the diff adds them to {ENVIRON}"
+            )
         assert capsys.readouterr().err.splitlines() == [
             *notes,
             f"wrote {output}: {len(numstat)} files, +{added} -{removed} lines",
@@ -304,7 +349,7 @@ class TestPatchedCopy:
             if p.is_file() and "__pycache__" not in p.parts
         }
         assert copied == installed | set(MODULES)
-        for path in installed - set(MODULES):
+        for path in installed - set(CHANGED):
             assert (patched_copy / path).read_bytes() == (INSTALLED / path).read_bytes(), path
 
     def test_rewritten_imports_resolve_in_the_patched_copy(self, patched_copy):
@@ -329,15 +374,17 @@ class TestPatchedCopy:
         (probe / "test_probe.py").write_text(
             "def test_import():\n    import neural_compressor_pt2e_fix  # noqa: F401\n"
         )
-        result = upstream.run_pytest(patched_copy, upstream.NO_PATCH_CONFTEST, ["-q", "test/probe"])
+        result = upstream.run_pytest(patched_copy, upstream.conftest_text("no_patch"), ["-q", "test/probe"])
         assert result.returncode == 1
         assert (
-            "ImportError: neural_compressor_pt2e_fix must not be imported: these tests run on INC patched by the "
-            "upstream diff" in result.stdout
+            "ModuleNotFoundError: No module named 'neural_compressor_pt2e_fix' (this package must not be imported: "
+            "these tests run on INC patched by the upstream diff or series)" in result.stdout
         )
 
     def test_passes_our_tests_without_the_runtime_patch(self, patched_copy):
-        result = upstream.run_pytest(patched_copy, upstream.NO_PATCH_CONFTEST, ["-q", "-rA", "test/torch", "-k", QUICK])
+        result = upstream.run_pytest(
+            patched_copy, upstream.conftest_text("no_patch"), ["-q", "-rA", "test/torch", "-k", QUICK]
+        )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
         passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED ")]
         for term in QUICK_PASSING:
@@ -360,9 +407,117 @@ class TestIncMain:
         assert all(parts[path][0][1].startswith("index ") for path in MODULES)
         upstream.apply_diff(diff, main_tree, check_only=True)
 
-    @pytest.mark.skipif(inc_version() != "3.10", reason="the installed INC is not 3.10, whose PT2E modules are main's")
-    def test_installed_310_diff_equals_the_diff_against_main(self, main_tree, diff):
+    def test_diff_against_the_installed_inc_equals_the_diff_against_main(self, main_tree, diff):
+        if not INSTALLED_IS_MAIN:
+            pytest.skip("the installed INC's PT2E modules are not INC main's")
         assert upstream.build_diff(main_tree) == diff
+
+    def test_series_from_a_git_directory(self, tmp_path, capsys):
+        assert cli.main(["upstream-diff", "--series", str(tmp_path), "--inc-src", str(INC_SRC)]) == 0
+        written = {path.name: path.read_text() for path in tmp_path.iterdir()}
+        assert written == dict(upstream.build_series(INC_SRC))
+        assert len(capsys.readouterr().err.splitlines()) == len(written)
+
+
+# The stored patches of the series apply onto INC main; the installed INC is INC main where its utility.py is the
+# blob that the first stored patch names as its base (INC 3.10; not INC 3.0.2).
+FIRST_PATCH = upstream.stored_patches()[0][1]
+MAIN_UTILITY_BLOB = re.search(rf"^diff --git a/{PT2E}/utility.py .*\nindex ([0-9a-f]+)\.\.", FIRST_PATCH, re.M)[1]
+INSTALLED_IS_MAIN = git_hash((INSTALLED / f"{PT2E}/utility.py").read_bytes()).startswith(MAIN_UTILITY_BLOB)
+
+
+def apply_in_order(patches, root):
+    """Commit ``root`` and apply the patches with git am, as a maintainer would; return the commit subjects."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    for name, text in patches:
+        result = subprocess.run([*git, "am", "-q"], cwd=root, input=text, capture_output=True, text=True)
+        assert result.returncode == 0, f"{name}: {result.stderr}"
+    log = subprocess.run([*git, "log", "--format=%s", f"-{len(patches)}"], cwd=root, capture_output=True, text=True)
+    return log.stdout.splitlines()[::-1]
+
+
+def tree_files(root):
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts and "__pycache__" not in path.parts
+    }
+
+
+@pytest.mark.skipif(not INSTALLED_IS_MAIN, reason="the installed INC's PT2E modules are not INC main's (INC 3.10)")
+class TestSeries:
+    @pytest.fixture(scope="class")
+    def series(self):
+        return upstream.build_series()
+
+    def base(self, root):
+        shutil.copytree(INSTALLED / PT2E, root / PT2E, ignore=shutil.ignore_patterns("__pycache__"))
+        return root
+
+    def test_applies_in_order_and_ends_at_the_single_diff_result(self, series, diff, tmp_path):
+        stepwise, whole = self.base(tmp_path / "series"), self.base(tmp_path / "diff")
+        subjects = apply_in_order(series, stepwise)
+        upstream.apply_diff(diff, whole)
+        assert tree_files(stepwise) == tree_files(whole)
+        assert len(subjects) == len(series) == len(upstream.stored_patches()) + 1
+        assert all(subject.startswith("PT2E: ") for subject in subjects)
+
+    def test_each_patch_is_a_numbered_format_patch_with_its_own_description(self, series):
+        for index, (name, text) in enumerate(series, 1):
+            assert re.fullmatch(rf"{index:04d}-[A-Za-z0-9-]+\.patch", name)
+            head, _, diff = text.partition("\ndiff --git ")
+            assert head.startswith(f"From {'0' * 40} Mon Sep 17 00:00:00 2001\nFrom: ")
+            assert f"\nSubject: [PATCH {index}/{len(series)}] PT2E: " in head
+            for part in ("What: ", "Why: ", "Risk: ", "How tested: ", "Dependency change: "):
+                assert part in head, (name, part)
+            assert diff
+
+    def test_the_stored_patches_are_reviewed_data_and_the_last_one_is_computed(self, series):
+        stored = upstream.stored_patches()
+        for index, ((name, text), (stored_name, stored_text)) in enumerate(zip(series, stored), 1):
+            assert name == stored_name
+            assert text == stored_text.replace("Subject: [PATCH] ", f"Subject: [PATCH {index}/{len(series)}] ", 1)
+        # The first patch keeps INC main's observers, so the default config gives INC main's numbers.
+        added = [line for line in FIRST_PATCH.splitlines() if line.startswith("+") and "Observer" in line]
+        assert any("xiq.MovingAverageMinMaxObserver" in line for line in added)
+        assert not any("eps" in line or "with_args" in line for line in added)
+        assert not re.search(r"^\+.*(hypothesis|SUPPORTS_|TORCH_VERSION_2_8)", FIRST_PATCH, re.M)
+
+    def project_copy(self, root):
+        for part in ("neural_compressor_pt2e_fix/torch", "test/torch"):
+            shutil.copytree(PROJECT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+        return root
+
+    def test_last_patch_absorbs_a_change_of_the_package(self, series, tmp_path):
+        project = self.project_copy(tmp_path / "project")
+        module = project / "neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/utility.py"
+        module.write_text(module.read_text() + "\n# A later edit of the package.\n")
+        changed = upstream.build_series(project_root=project)
+        assert changed[:-1] == series[:-1]
+        assert "+# A later edit of the package." in changed[-1][1] and "A later edit" not in series[-1][1]
+        stepwise, whole = self.base(tmp_path / "series"), self.base(tmp_path / "diff")
+        apply_in_order(changed, stepwise)
+        upstream.apply_diff(upstream.build_diff(INSTALLED, project), whole)
+        assert tree_files(stepwise) == tree_files(whole)
+
+    def test_a_stored_test_file_missing_from_the_end_state_is_an_error(self, tmp_path):
+        project = self.project_copy(tmp_path / "project")
+        (project / "test/torch/algorithms/pt2e_quant/test_observer_factory.py").unlink()
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                "the stored series adds test/torch/algorithms/pt2e_quant/test_observer_factory.py, which the end "
+                "state lacks"
+            ),
+        ):
+            upstream.build_series(project_root=project)
+
+    def test_refuses_a_directory_with_other_patches(self, series, tmp_path):
+        (tmp_path / "0001-other.patch").write_text("x")
+        with pytest.raises(FileExistsError, match=re.escape("holds other patches (0001-other.patch)")):
+            upstream.write_series(series, tmp_path)
 
 
 # Import every neural_compressor module and name that the given files import; print {module: file} as JSON.

@@ -45,6 +45,17 @@ class TwoLinear(torch.nn.Module):
 
 
 @pytest.fixture(autouse=True)
+def force_not_import_ipex(monkeypatch):
+    # As in INC's test_pt2e_quant.py: with IPEX imported, INC sends static configs to its IPEX backend, not PT2E.
+    def _is_ipex_imported():
+        return False
+
+    monkeypatch.setattr("neural_compressor.torch.quantization.config.is_ipex_imported", _is_ipex_imported)
+    monkeypatch.setattr("neural_compressor.torch.quantization.algorithm_entry.is_ipex_imported", _is_ipex_imported)
+    monkeypatch.setattr("neural_compressor.torch.export.pt2e_export.is_ipex_imported", _is_ipex_imported)
+
+
+@pytest.fixture(autouse=True)
 def static_by_default(monkeypatch):
     # INC 3.0.2 sets W8A8PT2EQuantizer.is_dynamic for a dynamic run and never resets it (INC 3.10 does), which
     # would turn every later static prepare in this process into a dynamic one.

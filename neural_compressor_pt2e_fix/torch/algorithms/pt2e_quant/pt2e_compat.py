@@ -23,10 +23,7 @@ from importlib import import_module
 import torch
 from packaging.version import Version
 
-from neural_compressor.torch.utils import get_torch_version
-
-# The first torch release whose PT2E quantization flow lives in torchao only.
-_TORCHAO_PT2E_SINCE = Version("2.11.0")
+from neural_compressor_pt2e_fix.torch.utils.environ import TORCH_VERSION_2_11_0, get_torch_version
 
 # For each PT2E home, the module that holds each part of the API (None: the home has no such module).
 _HOMES = {
@@ -50,7 +47,7 @@ _HOMES = {
     },
 }
 
-PT2E_HOME = "torchao.quantization.pt2e" if get_torch_version() >= _TORCHAO_PT2E_SINCE else "torch.ao.quantization"
+PT2E_HOME = "torchao.quantization.pt2e" if get_torch_version() >= TORCH_VERSION_2_11_0 else "torch.ao.quantization"
 
 
 def _import_part(part):
