@@ -336,21 +336,27 @@ class TestConfigMapping:
             {"eps": EPS},
         )
         assert quant_config.output_activation is quant_config.input_activation
-        per_channel = w_granularity == "per_channel"
-        w_observer = {
-            ("per_channel", "minmax"): pt2e_compat.PerChannelMinMaxObserver,
-            ("per_tensor", "minmax"): pt2e_compat.MinMaxObserver,
-            ("per_tensor", "kl"): pt2e_compat.HistogramObserver,
+        # A per_tensor weight is handed over in per_channel form, its per_tensor observer wrapped (WEIGHT_FORMS).
+        w_observer, w_keywords = {
+            ("per_channel", "minmax"): (pt2e_compat.PerChannelMinMaxObserver, {"eps": EPS}),
+            ("per_tensor", "minmax"): (
+                utility.PerChannelSharedScaleObserver,
+                {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
+            ),
+            ("per_tensor", "kl"): (
+                utility.PerChannelSharedScaleObserver,
+                {"observer": pt2e_compat.HistogramObserver, "eps": EPS},
+            ),
         }[w_granularity, w_algo]
         assert _spec_fields(quant_config.weight) == (
             torch.int8,
             -128,
             127,
-            torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric,
-            0 if per_channel else None,
+            torch.per_channel_symmetric,
+            0,
             False,
             w_observer,
-            {"eps": EPS},
+            w_keywords,
         )
         assert quant_config.bias is None
         assert quant_config.is_qat is False
@@ -378,11 +384,11 @@ class TestConfigMapping:
             torch.int8,
             -128,
             127,
-            torch.per_tensor_symmetric,
-            None,
+            torch.per_channel_symmetric,
+            0,
             False,
-            pt2e_compat.MinMaxObserver,
-            {"eps": EPS},
+            utility.PerChannelSharedScaleObserver,
+            {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
         )
 
 
@@ -400,7 +406,13 @@ class TestQuantizerFromConfig:
         quantizer = create_xiq_quantizer_from_pt2e_config(config)
         assert quantizer.module_name_qconfig == {"fc1": None}
         linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
-        assert _spec_fields(linear_config.weight)[3:5] == (torch.per_tensor_symmetric, None)
+        assert _spec_fields(linear_config.weight)[3:] == (
+            torch.per_channel_symmetric,
+            0,
+            False,
+            utility.PerChannelSharedScaleObserver,
+            {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
+        )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_of_a_type_the_x86_quantizer_cannot_configure(self):
