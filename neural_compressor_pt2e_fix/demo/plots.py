@@ -11,7 +11,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The demo's two PNGs, drawn with matplotlib's Agg canvas (no display, no pyplot state)."""
+"""The demo's PNGs, drawn with matplotlib's Agg canvas (no display, no pyplot state)."""
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -97,4 +97,25 @@ def sqnr_bars(path, results, totals, default):
     axes.set_ylabel("SQNR of int8 logits vs fp32 (dB)")
     axes.set_ylim(0, max(values) * 1.3)
     axes.set_title("EfficientNet-Lite0 through INC: int8 weights, uint8 activations", fontsize=10)
+    _save(figure, path)
+
+
+def cosine_curves(path, cosines, title):
+    """Plot, for each int8 model, how far each sentence's embedding is from fp32's: 1 - cosine, sorted.
+
+    Args:
+        path (str or pathlib.Path): The PNG to write.
+        cosines (dict): Label -> cosine of each sentence's int8 and fp32 embedding (a 1-D tensor).
+        title (str): The plot's title.
+    """
+    figure = Figure(figsize=(8, 4.5))
+    axes = figure.add_subplot()
+    for label, values in cosines.items():
+        distance = (1 - values).clamp_min(1e-9).sort(descending=True).values
+        axes.plot(range(1, len(distance) + 1), distance.tolist(), label=f"{label}: mean {values.mean():.5f}")
+    axes.set_yscale("log")
+    axes.set_xlabel("sentence, from the farthest to the closest")
+    axes.set_ylabel("1 - cosine(int8, fp32)")
+    axes.set_title(title, fontsize=10)
+    axes.legend(fontsize=8)
     _save(figure, path)

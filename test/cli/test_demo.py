@@ -15,14 +15,15 @@ from neural_compressor_pt2e_fix import cli, demo
 from neural_compressor_pt2e_fix.demo import metrics
 
 
-def needs(*modules):
-    """Skip unless the demo's optional modules are installed, naming the missing distributions."""
-    missing = [demo.REQUIREMENTS[module] for module in modules if importlib.util.find_spec(module) is None]
+def needs(*models, modules=()):
+    """Skip unless the demo's optional modules for some models are installed, naming the missing distributions."""
+    missing = demo.missing_requirements(models) if models else []
+    missing += [name for name in modules if importlib.util.find_spec(name) is None]
     return pytest.mark.skipif(bool(missing), reason=f"needs the demo's optional dependencies: {', '.join(missing)}")
 
 
-needs_photos = needs("skimage", "matplotlib")
-needs_demo = needs(*demo.REQUIREMENTS)
+needs_photos = needs(modules=("skimage", "matplotlib"))
+needs_demo = needs(*demo.MODELS)
 
 
 class TestMetrics:
@@ -88,12 +89,27 @@ class TestMissingRequirements:
     def test_cli_names_what_to_install(self, monkeypatch, capsys, tmp_path):
         monkeypatch.setitem(demo.REQUIREMENTS, "no_such_demo_module", "no-such-demo-dist")
         missing = demo.missing_requirements()
-        assert missing[-1] == "no-such-demo-dist"
+        assert "no-such-demo-dist" in missing
         assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 1
         assert capsys.readouterr().err == (
             f"inc-pt2e-fix demo: error: ModuleNotFoundError: the demo needs {', '.join(missing)}: "
             f"pip install {' '.join(missing)}\n"
         )
+
+    def test_only_the_chosen_models_requirements_count(self, monkeypatch, capsys, tmp_path):
+        minilm = demo.MODELS["minilm"]
+        monkeypatch.setitem(demo.MODELS, "minilm", minilm._replace(requirements={"no_such_module": "no-such-dist"}))
+        assert "no-such-dist" not in demo.missing_requirements(["efficientnet-lite0"])
+        assert demo.missing_requirements(["minilm"])[-1] == "no-such-dist"
+        assert cli.main(["demo", "--model", "minilm", "--out", str(tmp_path)]) == 1
+        assert capsys.readouterr().err.endswith(" no-such-dist\n")
+
+    def test_model_choices(self, capsys):
+        with pytest.raises(SystemExit):
+            cli.main(["demo", "--model", "resnet"])
+        # Python 3.12 quotes the choices, 3.11 does not.
+        pattern = r"invalid choice: 'resnet' \(choose from '?efficientnet-lite0'?, '?minilm'?, '?all'?\)"
+        assert re.search(pattern, capsys.readouterr().err)
 
 
 @needs_photos
@@ -191,76 +207,97 @@ class TestQuickDemo:
             timeout=900,
         )
         assert process.returncode == 0, process.stderr[-3000:]
-        return process.stdout, process.stderr, out
+        lite0, minilm = process.stdout.split("\n\n" + "all-MiniLM-L6-v2 through INC")
+        return lite0, minilm, process.stderr, out
 
-    def test_accuracy_rows(self, quick_run):
-        stdout, _, _ = quick_run
-        rows = {
-            match[1]: match
-            for match in re.finditer(
-                r"^(per_tensor|per_channel) +(-?[\d.]+) dB +([\d.]+) % +(\d+)/(\d+) +(\d+)/(\d+) +([\d.]+)x an fp32 "
-                r"forward$",
-                stdout,
-                re.MULTILINE,
-            )
-        }
-        assert set(rows) == {"per_tensor", "per_channel"}, stdout
-        sqnr = {config: float(row[2]) for config, row in rows.items()}
-        agreement = {config: float(row[3]) for config, row in rows.items()}
-        # Per-channel scales only shrink each channel's step, so the noise drops: by > 4x (6 dB) on this model.
-        # 8-bit quantization of one tensor gives at most ~50 dB; a 50-layer network stays below that.
-        assert sqnr["per_tensor"] + 6 < sqnr["per_channel"] < 50
-        assert 10 < sqnr["per_channel"]
-        assert 0 <= agreement["per_tensor"] <= agreement["per_channel"] <= 100
-        assert agreement["per_channel"] >= 75
-        # EfficientNet-Lite0 has 49 convs and 1 linear. Inductor lowers convs and linears with per-channel weights to
-        # oneDNN int8 kernels; its patterns do not match per-tensor weights, which stay fp32 convs on dequantized data.
-        assert [rows["per_channel"][group] for group in (4, 5, 6, 7)] == ["49", "49", "1", "1"]
-        assert [rows["per_tensor"][group] for group in (4, 5, 6, 7)] == ["0", "49", "0", "1"]
-        # Calibration is an fp32 forward plus a min/max per observed tensor.
-        assert all(0.25 < float(row[8]) < 4 for row in rows.values())
-
-    def test_latency_row(self, quick_run):
-        stdout, _, _ = quick_run
-        rows = re.findall(r"^ +(\d+) +([\d.]+) +([\d.]+) +([\d.]+)x +([\d.]+) +([\d.]+)x$", stdout, re.MULTILINE)
-        assert [row[0] for row in rows] == ["1"], stdout  # --quick times batch 1 only
-        fp32, per_tensor, tensor_speedup, per_channel, channel_speedup = map(float, rows[0][1:])
-        assert 0 < per_channel and 0 < per_tensor and 0 < fp32 < 1000
-        assert float(channel_speedup) == pytest.approx(fp32 / per_channel, abs=0.02)
-        assert float(tensor_speedup) == pytest.approx(fp32 / per_tensor, abs=0.02)
-        if _has_vnni():  # int8 dot products run at several times the fp32 rate
-            assert channel_speedup > 1
-
-    def test_depthwise_line(self, quick_run):
-        stdout, _, _ = quick_run
-        match = re.search(
-            r"^where per_tensor loses most: _blocks\.(\d+)\._depthwise_conv \((\d+) channels\); with only its weight "
-            r"in int8, logits SQNR (-?[\d.]+) dB per_tensor, (-?[\d.]+) dB per_channel$",
+    def test_lite0_accuracy_row(self, quick_run):
+        stdout = quick_run[0]
+        rows = re.findall(
+            r"^(per_channel) +(-?[\d.]+) dB +([\d.]+) % +(\d+)/(\d+) +(\d+)/(\d+) +([\d.]+)x an fp32 forward$",
             stdout,
             re.MULTILINE,
         )
-        assert match, stdout
+        assert len(rows) == 1, stdout
+        _, sqnr, agreement, convs, total_convs, linears, total_linears, calibration = rows[0]
+        # 8-bit quantization of one tensor gives at most ~50 dB; a 50-layer network stays below that. A broken scheme
+        # (per_tensor depthwise weights: ~5 dB) falls far below 10 dB.
+        assert 10 < float(sqnr) < 50
+        assert 75 <= float(agreement) <= 100
+        # EfficientNet-Lite0 has 49 convs and 1 linear, all lowered to oneDNN int8 kernels.
+        assert (convs, total_convs, linears, total_linears) == ("49", "49", "1", "1")
+        # Calibration is an fp32 forward plus a min/max per observed tensor.
+        assert 0.25 < float(calibration) < 4
+
+    def test_minilm_accuracy_row(self, quick_run):
+        stdout = quick_run[1]
+        rows = re.findall(
+            r"^default +([\d.]+) +([\d.]+) +([\d.]+) % +([\d.]+) % +(\d+)/(\d+) +([\d.]+)x an fp32 forward$",
+            stdout,
+            re.MULTILINE,
+        )
+        assert len(rows) == 1, stdout
+        mean, worst, retrieval, top1, linears, total, calibration = rows[0]
+        # Measured: mean 0.993, worst 0.988, every retrieval kept. Int8 noise of ~40 dB per layer leaves the
+        # embedding within a few degrees; a broken observer or a wrong pooling falls below 0.9.
+        assert 0.98 < float(mean) <= 1 and 0.95 < float(worst) <= float(mean)
+        assert float(retrieval) >= 90 and float(top1) >= 90
+        # 6 layers x (query, key, value, attention output, intermediate, output) linears, all lowered.
+        assert (linears, total) == ("36", "36")
+        assert 0.25 < float(calibration) < 4
+
+    def test_latency_rows(self, quick_run):
+        for stdout in quick_run[:2]:
+            rows = re.findall(r"^ +(\d+) +([\d.]+) +([\d.]+) +([\d.]+)x$", stdout, re.MULTILINE)
+            assert [row[0] for row in rows] == ["1"], stdout  # --quick times batch 1 only
+            fp32, int8, speedup = map(float, rows[0][1:])
+            assert 0 < int8 and 0 < fp32 < 1000
+            assert speedup == pytest.approx(fp32 / int8, abs=0.02)
+            if _has_vnni():  # int8 dot products run at several times the fp32 rate
+                assert speedup > 1
+
+    def test_sequence_length_and_pooling_are_stated(self, quick_run):
+        lines = quick_run[1].splitlines()
+        assert (
+            "calibration: 32 sentences; evaluation: 64 paraphrase pairs (128 sentences), written for this demo; "
+            "every sentence padded to 32 tokens" in lines
+        )
+        assert any(line.startswith("embedding: mean of the token states over the attention mask, L2") for line in lines)
+
+    def test_depthwise_line(self, quick_run):
+        match = re.search(
+            r"^where per_tensor loses most: _blocks\.(\d+)\._depthwise_conv \((\d+) channels\); with only its weight "
+            r"in int8, logits SQNR (-?[\d.]+) dB per_tensor, (-?[\d.]+) dB per_channel$",
+            quick_run[0],
+            re.MULTILINE,
+        )
+        assert match, quick_run[0]
         assert 0 <= int(match[1]) < 16
         assert float(match[3]) < float(match[4])
 
     def test_quick_says_what_it_drops(self, quick_run):
-        stdout, _, _ = quick_run
-        lines = stdout.splitlines()
+        lite0, minilm = quick_run[0].splitlines(), quick_run[1].splitlines()
         assert (
-            "--quick: 16 calibration and 32 evaluation crops (full: 32 and 256); batch 1 only (full: also batch 8)"
-            in lines
+            "--quick: 16 calibration and 32 evaluation crops (full: 32 and 256); config per_channel only, batch 1 "
+            "only, no observer comparison" in lite0
         )
         assert (
             "evaluation: 32 crops of 6 other photos (astronaut, chelsea, coffee, coins, grace_hopper, motorcycle)"
-            in lines
+            in lite0
         )
+        assert (
+            "--quick: 32 calibration sentences and 64 pairs (full: 64 and 128); config default only, batch 1 only, "
+            "no observer comparison" in minilm
+        )
+        assert not any(line.startswith("observers") for line in lite0 + minilm)
 
     def test_progress_goes_to_stderr(self, quick_run):
-        stdout, stderr, _ = quick_run
+        lite0, minilm, stderr, _ = quick_run
         assert re.search(r"^\[ +[\d.]+ s\] calibrating per_channel \(2\)$", stderr, re.MULTILINE), stderr
-        assert "calibrating" not in stdout
+        assert re.search(r"^\[ +[\d.]+ s\] calibrating default \(4\)$", stderr, re.MULTILINE), stderr
+        assert "calibrating" not in lite0 + minilm
 
     def test_pngs(self, quick_run):
-        _, _, out = quick_run
+        out = quick_run[3]
         assert _png_size(out / "depthwise_weight_ranges.png") == (1080, 576)
         assert _png_size(out / "sqnr.png") == (720, 480)
+        assert _png_size(out / "minilm_cosine.png") == (960, 540)

@@ -142,11 +142,11 @@ class TestAccepted:
         assert torch.equal(loaded(*example_inputs), eager)
 
     @pytest.mark.parametrize(
-        "w_granularity, quantize_per_channel, quantize_per_tensor", [("per_channel", 2, 2), ("per_tensor", 0, 4)]
+        "w_granularity, quantize_per_channel, quantize_per_tensor", [("per_channel", 2, 2), ("per_tensor", 2, 2)]
     )
     def test_node_counts(self, w_granularity, quantize_per_channel, quantize_per_tensor):
         # conv_pool_linear: both weights (conv, fc) and both activation inputs (x into conv, the pooled map into fc)
-        # are quantized; the weights per channel or per tensor.
+        # are quantized; the weights in per_channel form either way (per_tensor: one scale repeated, WEIGHT_FORMS).
         model, example_inputs = _model("conv_pool_linear")
         q_model = _quantize(model, example_inputs, StaticQuantConfig(w_granularity=w_granularity))
         q, dq = "quantized_decomposed.quantize_per_", "quantized_decomposed.dequantize_per_"

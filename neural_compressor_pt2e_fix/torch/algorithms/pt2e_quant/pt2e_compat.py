@@ -101,6 +101,7 @@ QuantizationConfig = xiq.QuantizationConfig
 QuantizationSpec = _import_part("quantizer").QuantizationSpec
 HistogramObserver = _OBSERVER_MODULE.HistogramObserver
 MinMaxObserver = _OBSERVER_MODULE.MinMaxObserver
+ObserverBase = _OBSERVER_MODULE.ObserverBase
 PerChannelMinMaxObserver = _OBSERVER_MODULE.PerChannelMinMaxObserver
 PlaceholderObserver = _OBSERVER_MODULE.PlaceholderObserver
 
@@ -139,6 +140,7 @@ __all__ = [
     "SUPPORTS_LOCAL_CONFIG",
     "HistogramObserver",
     "MinMaxObserver",
+    "ObserverBase",
     "PerChannelMinMaxObserver",
     "PlaceholderObserver",
     "QuantizationConfig",

@@ -18,6 +18,7 @@ correctly for weights and activations. A setting outside them is rejected with a
 field, its value, the valid values and the fix, before the quantizer annotates or observes anything.
 """
 
+import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
@@ -31,6 +32,7 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     SUPPORTS_LOCAL_CONFIG,
     HistogramObserver,
     MinMaxObserver,
+    ObserverBase,
     PerChannelMinMaxObserver,
     PlaceholderObserver,
     QuantizationConfig,
@@ -341,6 +343,63 @@ def _build_spec(dtype, sym, granularity, algo, is_dynamic=False) -> Quantization
     )
 
 
+class PerChannelSharedScaleObserver(ObserverBase):
+    """Observe a weight with a per_tensor observer and report its one scale once per output channel.
+
+    Inductor lowers an int8 weight to a oneDNN kernel only when the weight is dequantized per channel. This observer
+    computes the qparams exactly as the wrapped per_tensor observer does and repeats them along ``ch_axis``, so the
+    quantized weight holds the same int8 values and dequantizes to the same floats, in the form inductor lowers.
+
+    Args:
+        observer (type): The per_tensor observer class, e.g. ``MinMaxObserver``.
+        dtype (torch.dtype): The quantized dtype.
+        quant_min (int): The smallest quantized value.
+        quant_max (int): The largest quantized value.
+        qscheme (torch.qscheme): The per_channel form, a value of :data:`WEIGHT_FORMS`.
+        ch_axis (int): The output channel axis of the weight.
+        **kwargs: The wrapped observer's other arguments (``eps``, ``is_dynamic``...).
+    """
+
+    def __init__(self, observer, dtype, quant_min, quant_max, qscheme=torch.per_channel_symmetric, ch_axis=0, **kwargs):
+        super().__init__(dtype=dtype, is_dynamic=kwargs.pop("is_dynamic", False))
+        self.quant_min, self.quant_max, self.qscheme, self.ch_axis = quant_min, quant_max, qscheme, ch_axis
+        self.channels = 0
+        self.tensor_observer = observer(
+            dtype=dtype, quant_min=quant_min, quant_max=quant_max, qscheme=_PER_TENSOR_FORMS[qscheme], **kwargs
+        )
+
+    def forward(self, x):
+        """Observe ``x`` and return it unchanged."""
+        self.channels = x.shape[self.ch_axis]
+        return self.tensor_observer(x)
+
+    def calculate_qparams(self):
+        """Return the wrapped observer's scale and zero point, once for each channel along ``ch_axis``."""
+        scale, zero_point = self.tensor_observer.calculate_qparams()
+        return scale.reshape(1).repeat(self.channels), zero_point.reshape(1).repeat(self.channels)
+
+
+# Weight qscheme -> the form the X86 backend gets it in. Inductor lowers int8 weights to oneDNN kernels only when they
+# are dequantized per channel: a per_tensor weight goes in per_channel form, with its one scale for every channel.
+WEIGHT_FORMS = MappingProxyType({torch.per_tensor_symmetric: torch.per_channel_symmetric})
+_PER_TENSOR_FORMS = {form: qscheme for qscheme, form in WEIGHT_FORMS.items()}
+
+
+def _build_weight_spec(dtype, sym, granularity, algo) -> QuantizationSpec:
+    """Build the spec of a validated weight setting, in the form of :data:`WEIGHT_FORMS` that inductor lowers."""
+    spec = _build_spec(dtype, sym, granularity, algo)
+    if spec.qscheme not in WEIGHT_FORMS:
+        return spec
+    return dataclasses.replace(
+        spec,
+        qscheme=WEIGHT_FORMS[spec.qscheme],
+        ch_axis=0,
+        observer_or_fake_quant_ctr=PerChannelSharedScaleObserver.with_args(
+            observer=OBSERVERS[algo, spec.qscheme], eps=OBSERVER_EPS
+        ),
+    )
+
+
 def create_quant_spec_from_config(dtype, sym, granularity, algo, is_dynamic=False) -> QuantizationSpec:
     """Create a quantization specification based on the given configuration.
 
@@ -407,7 +466,7 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         return None
     _validate(settings, is_dynamic)
     return _quantization_config(
-        _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_spec(*settings["weight"])
+        _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_weight_spec(*settings["weight"])
     )
 
 

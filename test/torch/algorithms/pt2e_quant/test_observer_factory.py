@@ -39,8 +39,8 @@ APPLIED_FLOAT_DTYPES = ["fp32", *pt2e_compat.half_precision_dtypes()]
 RANGES = {torch.int8: (-128, 127), torch.uint8: (0, 255)}
 
 
-def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False):
-    """The fields a spec of the factory must have (see _spec_fields): every observer gets eps=2**-12."""
+def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False, observer_kwargs=None):
+    """The fields a spec of the factory must have (see _spec_fields): by default, the observer gets eps=2**-12 only."""
     quant_min, quant_max = RANGES[dtype]
     return {
         "dtype": dtype,
@@ -50,7 +50,7 @@ def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False):
         "ch_axis": ch_axis,
         "is_dynamic": is_dynamic,
         "observer": observer,
-        "observer_kwargs": {"eps": EPS},
+        "observer_kwargs": {"eps": EPS} if observer_kwargs is None else observer_kwargs,
     }
 
 
@@ -380,15 +380,20 @@ class TestConfigMapping:
         act_torch_dtype = torch.uint8 if act_dtype == "uint8" else torch.int8
         assert _spec_fields(quant_config.input_activation) == _expected(act_torch_dtype, act_qscheme, act_observer)
         assert quant_config.output_activation is quant_config.input_activation
-        per_channel = w_granularity == "per_channel"
-        w_observer = {
-            ("per_channel", "minmax"): pt2e_compat.PerChannelMinMaxObserver,
-            ("per_tensor", "minmax"): pt2e_compat.MinMaxObserver,
-            ("per_tensor", "kl"): pt2e_compat.HistogramObserver,
+        # A per_tensor weight is handed over in per_channel form, its per_tensor observer wrapped (WEIGHT_FORMS).
+        w_observer, w_keywords = {
+            ("per_channel", "minmax"): (pt2e_compat.PerChannelMinMaxObserver, {"eps": EPS}),
+            ("per_tensor", "minmax"): (
+                utility.PerChannelSharedScaleObserver,
+                {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
+            ),
+            ("per_tensor", "kl"): (
+                utility.PerChannelSharedScaleObserver,
+                {"observer": pt2e_compat.HistogramObserver, "eps": EPS},
+            ),
         }[w_granularity, w_algo]
-        w_qscheme = torch.per_channel_symmetric if per_channel else torch.per_tensor_symmetric
         assert _spec_fields(quant_config.weight) == _expected(
-            torch.int8, w_qscheme, w_observer, 0 if per_channel else None
+            torch.int8, torch.per_channel_symmetric, w_observer, 0, observer_kwargs=w_keywords
         )
         assert quant_config.bias is None
         assert quant_config.is_qat is False
@@ -413,7 +418,11 @@ class TestConfigMapping:
         quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
         assert _spec_fields(quant_config.input_activation) == DYNAMIC_ACTIVATION
         assert _spec_fields(quant_config.weight) == _expected(
-            torch.int8, torch.per_tensor_symmetric, pt2e_compat.MinMaxObserver
+            torch.int8,
+            torch.per_channel_symmetric,
+            utility.PerChannelSharedScaleObserver,
+            0,
+            observer_kwargs={"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
         )
 
 
@@ -435,7 +444,12 @@ class TestQuantizerFromConfig:
         assert quantizer.module_name_qconfig == {"fc1": None}
         linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
         weight = _spec_fields(linear_config.weight)
-        assert (weight["qscheme"], weight["ch_axis"]) == (torch.per_tensor_symmetric, None)
+        assert (weight["qscheme"], weight["ch_axis"], weight["observer"], weight["observer_kwargs"]) == (
+            torch.per_channel_symmetric,
+            0,
+            utility.PerChannelSharedScaleObserver,
+            {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
+        )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_by_name_with_ipex_imported(self, monkeypatch):
