@@ -40,15 +40,6 @@ class TwoLinear(torch.nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
-@pytest.fixture(autouse=True)
-def static_by_default(monkeypatch):
-    # INC 3.0.2 sets W8A8PT2EQuantizer.is_dynamic for a dynamic run and never resets it (INC 3.10 does), which
-    # would turn every later static prepare in this process into a dynamic one.
-    from neural_compressor.torch.algorithms.pt2e_quant import core
-
-    monkeypatch.setattr(core.W8A8PT2EQuantizer, "is_dynamic", False)
-
-
 def _model(name):
     torch.manual_seed(0)
     if name == "conv_pool_linear":
@@ -145,12 +136,13 @@ class TestAccepted:
             f"{dq}tensor.default": quantize_per_tensor,
         }
 
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 rejects dynamic quantization")
     @pytest.mark.parametrize("granularity", ["per_tensor", "per_channel"])
     def test_dynamic(self, granularity):
         model, example_inputs = _model("two_linear")
-        q_model = _quantize(model, example_inputs, DynamicQuantConfig(w_granularity=granularity))
-        assert _count(q_model, ["quantized_decomposed.choose_qparams.tensor"]) == {
-            "quantized_decomposed.choose_qparams.tensor": 2
+        q_model = _quantize(model, example_inputs, DynamicQuantConfig(w_granularity=granularity, act_sym=True))
+        assert _count(q_model, ["quantized_decomposed.choose_qparams_symmetric.tensor"]) == {
+            "quantized_decomposed.choose_qparams_symmetric.tensor": 2
         }
         with torch.no_grad():
             reference, eager = model(*example_inputs), q_model(*example_inputs)
