@@ -480,8 +480,8 @@ def run_zoo_case(name, case, compile_model):
 def _zoo_named(case, local):
     """The ``field=value!r`` texts a rejection of a zoo case may name: its changed fields, or what it sets."""
     if case["kind"] == "local":
-        # By name; on torch<2.5, where no set_local is supported, the list of all of them.
-        return [f"set_local={local!r}", f"set_local={[local]!r}"]
+        # By name; on torch<2.5, where no set_local is supported, the sorted list of every set_local name.
+        return [f"set_local={local!r}", f"set_local=[{local!r}"]
     if case["kind"] == "dynamic":
         config = DynamicQuantConfig(**case["fields"])
         return [f"{field}={getattr(config, field)!r}" for field in FIELDS]
