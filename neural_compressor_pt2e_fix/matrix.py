@@ -562,6 +562,30 @@ def _cell(text, width=200):
     return text.replace("|", "\\|")
 
 
+# Short class names for the zoo grid.
+_SHORT = {COMPILED: "ok", EAGER: "eager", REJECTED: "rejected", BROKEN: "**broken**"}
+
+
+def _zoo_grid(rows):
+    """Render zoo rows as a model x case grid of "stock → fixed" classes; no lines for rows of the toy model."""
+    zoo_rows = [row for row in rows if "model" in row["setting"]]
+    if not zoo_rows:
+        return []
+    models = list(dict.fromkeys(row["setting"]["model"] for row in zoo_rows))
+    cases = list(dict.fromkeys(row["setting"]["case"] for row in zoo_rows))
+    cells = {(row["setting"]["model"], row["setting"]["case"]): row for row in zoo_rows}
+    lines = ["", "Stock INC → fixed, per model and case:", "", "| model | " + " | ".join(cases) + " |"]
+    lines.append("|---" * (len(cases) + 1) + "|")
+    for model in models:
+        row_cells = [cells.get((model, case)) for case in cases]
+        text = [
+            "" if cell is None else f"{_SHORT[cell['stock']['class']]} → {_SHORT[cell['fixed']['class']]}"
+            for cell in row_cells
+        ]
+        lines.append(f"| {model} | " + " | ".join(text) + " |")
+    return lines
+
+
 def markdown(rows, compile_model):
     """Render the results as Markdown: the per-class totals, then one table row per setting.
 
@@ -583,6 +607,7 @@ def markdown(rows, compile_model):
     ]
     counts = totals(rows)
     lines += [f"| {klass} | {counts['stock'][klass]} | {counts['fixed'][klass]} |" for klass in CLASSES]
+    lines += _zoo_grid(rows)
     lines += ["", "| setting | stock INC | fixed | stock: cause | fixed: cause |", "|---|---|---|---|---|"]
     for row in rows:
         stock, fixed = row["stock"], row["fixed"]
