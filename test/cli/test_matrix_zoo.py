@@ -44,7 +44,7 @@ SLICES = {
         "3.0.2": {
             "conv1d_net set_local fp32": (
                 matrix.BROKEN,
-                INC_302_DEFAULT,
+                "prepare: AttributeError: 'X86InductorQuantizer' object has no attribute 'set_module_name_qconfig'",
                 matrix.REJECTED,
                 "prepare: ValueError: set_local=['conv1'",
             )
