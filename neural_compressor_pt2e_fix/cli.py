@@ -91,6 +91,12 @@ def build_parser():
     )
     matrix.add_argument("--compile", action="store_true", help="also compile with inductor and compare with eager")
     matrix.add_argument("--only", metavar="SUBSTR", help="run only the settings whose label contains SUBSTR")
+    matrix.add_argument(
+        "--models",
+        metavar="LIST",
+        help="run the zoo cases (default, single changes, dynamic, set_local) on these comma-separated zoo models, "
+        "or all, instead of the StaticQuantConfig space on the toy model",
+    )
     matrix.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
     matrix.add_argument("--markdown", metavar="PATH", help="write the results as a Markdown table to PATH")
 

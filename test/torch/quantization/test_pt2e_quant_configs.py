@@ -158,12 +158,13 @@ class TestAccepted:
             f"{dq}tensor.default": quantize_per_tensor,
         }
 
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 rejects dynamic quantization")
     @pytest.mark.parametrize("granularity", ["per_tensor", "per_channel"])
     def test_dynamic(self, granularity):
         model, example_inputs = _model("two_linear")
-        q_model = _quantize(model, example_inputs, DynamicQuantConfig(w_granularity=granularity))
-        assert _count(q_model, ["quantized_decomposed.choose_qparams.tensor"]) == {
-            "quantized_decomposed.choose_qparams.tensor": 2
+        q_model = _quantize(model, example_inputs, DynamicQuantConfig(w_granularity=granularity, act_sym=True))
+        assert _count(q_model, ["quantized_decomposed.choose_qparams_symmetric.tensor"]) == {
+            "quantized_decomposed.choose_qparams_symmetric.tensor": 2
         }
         with torch.no_grad():
             reference, eager = model(*example_inputs), q_model(*example_inputs)

@@ -34,6 +34,7 @@ _HOMES = {
         "ao_quantization": None,
         "quantize_pt2e": "torchao.quantization.pt2e.quantize_pt2e",
         "quantizer": "torchao.quantization.pt2e.quantizer",
+        "quantizer_utils": "torchao.quantization.pt2e.quantizer.utils",
         "observer": "torchao.quantization.pt2e.observer",
     },
     "torch.ao.quantization": {
@@ -43,6 +44,7 @@ _HOMES = {
         "ao_quantization": "torch.ao.quantization",
         "quantize_pt2e": "torch.ao.quantization.quantize_pt2e",
         "quantizer": "torch.ao.quantization.quantizer",
+        "quantizer_utils": "torch.ao.quantization.quantizer.utils",
         "observer": "torch.ao.quantization.observer",
     },
 }
@@ -98,7 +100,9 @@ move_exported_model_to_eval = (_AO_QUANTIZATION_MODULE or _PT2E_MODULE).move_exp
 X86InductorQuantizer = xiq.X86InductorQuantizer
 # The config class the x86 quantizer's set_global/set_*_qconfig expect.
 QuantizationConfig = xiq.QuantizationConfig
-QuantizationSpec = _import_part("quantizer").QuantizationSpec
+_QUANTIZER_MODULE = _import_part("quantizer")
+QuantizationSpec = _QUANTIZER_MODULE.QuantizationSpec
+QuantizationAnnotation = _QUANTIZER_MODULE.QuantizationAnnotation
 HistogramObserver = _OBSERVER_MODULE.HistogramObserver
 MinMaxObserver = _OBSERVER_MODULE.MinMaxObserver
 ObserverBase = _OBSERVER_MODULE.ObserverBase
@@ -107,6 +111,17 @@ PlaceholderObserver = _OBSERVER_MODULE.PlaceholderObserver
 
 # torch<2.5's X86InductorQuantizer takes no config per module name, so INC's set_local needs torch>=2.5.
 SUPPORTS_LOCAL_CONFIG = hasattr(X86InductorQuantizer, "set_module_name_qconfig")
+# The predicate factory behind set_module_name_qconfig: module name -> (node -> whether the node comes from that
+# module). Public in torchao, private in torch.ao from torch 2.5; None where set_local is not supported.
+_QUANTIZER_UTILS = _import_part("quantizer_utils")
+module_name_filter = getattr(_QUANTIZER_UTILS, "get_module_name_filter", None) or getattr(
+    _QUANTIZER_UTILS, "_get_module_name_filter", None
+)
+
+# The first torch whose convert_pt2e handles symmetric dynamic activations (choose_qparams_symmetric): torch 2.4's
+# metadata pass looks for choose_qparams.tensor only and fails ("No chose qparams node found"); 2.5.1 knows both.
+DYNAMIC_SYMMETRIC_SINCE = Version("2.5.0")
+SUPPORTS_DYNAMIC_SYMMETRIC = get_torch_version() >= DYNAMIC_SYMMETRIC_SINCE
 
 # The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly. Measured 2026-11-28 with
 # scripts/int8_activations_probe.py (torch's own prepare_pt2e/convert_pt2e, no INC: two-Linear model, int8
@@ -134,8 +149,10 @@ def half_precision_dtypes():
 
 
 __all__ = [
+    "DYNAMIC_SYMMETRIC_SINCE",
     "INT8_ACTIVATIONS_SINCE",
     "PT2E_HOME",
+    "SUPPORTS_DYNAMIC_SYMMETRIC",
     "SUPPORTS_INT8_ACTIVATIONS",
     "SUPPORTS_LOCAL_CONFIG",
     "HistogramObserver",
@@ -143,11 +160,13 @@ __all__ = [
     "ObserverBase",
     "PerChannelMinMaxObserver",
     "PlaceholderObserver",
+    "QuantizationAnnotation",
     "QuantizationConfig",
     "QuantizationSpec",
     "X86InductorQuantizer",
     "convert_pt2e",
     "half_precision_dtypes",
+    "module_name_filter",
     "move_exported_model_to_eval",
     "prepare_pt2e",
     "xiq",

@@ -27,7 +27,9 @@ import torch
 
 from neural_compressor.common.utils import logger
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
+    DYNAMIC_SYMMETRIC_SINCE,
     INT8_ACTIVATIONS_SINCE,
+    SUPPORTS_DYNAMIC_SYMMETRIC,
     SUPPORTS_INT8_ACTIVATIONS,
     SUPPORTS_LOCAL_CONFIG,
     HistogramObserver,
@@ -35,10 +37,12 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     ObserverBase,
     PerChannelMinMaxObserver,
     PlaceholderObserver,
+    QuantizationAnnotation,
     QuantizationConfig,
     QuantizationSpec,
     X86InductorQuantizer,
     half_precision_dtypes,
+    module_name_filter,
 )
 
 # INC dtype name -> (torch dtype, quant_min, quant_max).
@@ -71,8 +75,8 @@ OBSERVERS = MappingProxyType(
         ("minmax", torch.per_channel_affine): PerChannelMinMaxObserver,
         ("kl", torch.per_tensor_symmetric): HistogramObserver,
         ("kl", torch.per_tensor_affine): HistogramObserver,
+        # Dynamic activations are symmetric only: see _DEFAULT_REASONS["sym"].
         ("placeholder", torch.per_tensor_symmetric): PlaceholderObserver,
-        ("placeholder", torch.per_tensor_affine): PlaceholderObserver,
     }
 )
 
@@ -143,6 +147,19 @@ _UINT8_ONLY_OPS = (
     torch.ops.aten.max_pool2d.default,
 )
 
+# Adds that inductor fuses into a preceding int8 Linear kernel as its in-place 'sum' post-op.
+_SUM_OPS = (torch.ops.aten.add.Tensor,)
+# Nodes whose tensors the compiled model does not own: the caller's inputs and (frozen) parameters and buffers.
+_NOT_OWNED = ("placeholder", "get_attr")
+# Ops with a weight (args[1]) whose set_local by module name must take effect.
+_CONV1D = torch.ops.aten.conv1d.default
+_WEIGHTED_OPS = (
+    _CONV1D,
+    torch.ops.aten.conv2d.default,
+    torch.ops.aten.conv3d.default,
+    torch.ops.aten.linear.default,
+)
+
 # The node.meta key under which PT2E quantizers store their annotation (the same in torch.ao and torchao).
 _ANNOTATION_KEY = "quantization_annotation"
 
@@ -181,7 +198,12 @@ _DEFAULT_REASONS = MappingProxyType(
     {
         "dtype": "unknown dtype",
         "granularity": "dynamic quantization observes activations per tensor",
-        "sym": "the backend does not take this qscheme",
+        # Reached by dynamic activations only: every static role takes both sym values or gives its own reason.
+        "sym": (
+            "inductor's decomposition of choose_qparams for affine dynamic activations leaves 0 out of the range "
+            "that eager mode includes, so a tensor that is all positive or all negative gets too small a scale and "
+            "saturates once compiled"
+        ),
     }
 )
 
@@ -473,23 +495,121 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
 def create_default_xiq_quantizer_config(is_dynamic=False) -> QuantizationConfig:
     """Create the X86 quantizer config of INC's defaults.
 
-    Activations: uint8, affine, per_tensor, minmax (placeholder when dynamic). Weights: int8, symmetric,
-    per_channel, minmax.
+    Activations: uint8, affine, per_tensor, minmax. Weights: int8, symmetric, per_channel, minmax.
 
     Args:
         is_dynamic (bool, optional): Whether activations are quantized dynamically. Defaults to False.
 
     Returns:
         QuantizationConfig: The default config.
+
+    Raises:
+        ValueError: ``is_dynamic`` is True: dynamic activations must be symmetric (see :data:`OBSERVERS`).
     """
+    settings = {
+        "activation": ("uint8", False, "per_tensor", "minmax"),
+        "weight": ("int8", True, "per_channel", "minmax"),
+    }
+    _validate(settings, is_dynamic)
     return _quantization_config(
-        _build_spec("uint8", False, "per_tensor", "minmax", is_dynamic=is_dynamic),
-        _build_spec("int8", True, "per_channel", "minmax"),
+        _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_spec(*settings["weight"])
     )
 
 
+def _static_input_spec(node):
+    """Return the static activation spec that a node's annotation gives its first input, or None."""
+    annotation = node.meta.get(_ANNOTATION_KEY)
+    spec = annotation.input_qspec_map.get(node.args[0]) if annotation is not None and node.args else None
+    return None if spec is None or spec.is_dynamic else spec
+
+
+def _in_place_sums(model):
+    """Find the adds that inductor would fuse into an int8 Linear kernel in place of a tensor the model does not own.
+
+    Inductor lowers ``other + linear(x)`` of a statically quantized Linear to oneDNN ``qlinear_pointwise.binary``
+    with the ``'sum'`` post-op, which writes the result into ``other``'s buffer; it rules out views and aliases but
+    not graph inputs (``_qlinear_binary_can_be_inplace``) nor frozen parameters, so the compiled model would
+    overwrite the caller's tensor or its own weights.
+
+    Args:
+        model (torch.fx.GraphModule): The annotated model.
+
+    Returns:
+        list[tuple[torch.fx.Node, torch.fx.Node, torch.fx.Node]]: (add, linear, other operand) triples.
+    """
+    found = []
+    for node in model.graph.nodes:
+        operands = [arg for arg in node.args[:2] if isinstance(arg, torch.fx.Node)]
+        if node.target not in _SUM_OPS or len(operands) != 2:
+            continue
+        for linear, other in (operands, operands[::-1]):
+            if (
+                linear.target == torch.ops.aten.linear.default
+                and other.op in _NOT_OWNED
+                and _static_input_spec(linear) is not None
+            ):
+                found.append((node, linear, other))
+                break
+    return found
+
+
+def _shared_dynamic_inputs(model):
+    """Find the tensors that feed more than one dynamically quantized input.
+
+    prepare_pt2e gives such a tensor one shared observer; convert_pt2e then fails for symmetric specs, because its
+    DuplicateDQPass treats only the affine ``choose_qparams`` as dynamic and its metadata pass expects one user.
+
+    Args:
+        model (torch.fx.GraphModule): The annotated model.
+
+    Returns:
+        dict: Source node -> the nodes that read it as a dynamically quantized input (two or more).
+    """
+    consumers = {}
+    for node in model.graph.nodes:
+        annotation = node.meta.get(_ANNOTATION_KEY)
+        for source, spec in getattr(annotation, "input_qspec_map", {}).items():
+            if getattr(spec, "is_dynamic", False):
+                consumers.setdefault(source, []).append(node)
+    return {source: nodes for source, nodes in consumers.items() if len(nodes) > 1}
+
+
+def _weight_spec(node):
+    """Return the spec that a conv or linear node's annotation gives its weight, or None if it is not quantized."""
+    annotation = node.meta.get(_ANNOTATION_KEY)
+    return annotation.input_qspec_map.get(node.args[1]) if annotation is not None else None
+
+
 class _X86InductorQuantizerChecked(X86InductorQuantizer):
-    """X86InductorQuantizer that refuses int8 activations for ops whose X86 int8 kernels read uint8 only."""
+    """X86InductorQuantizer whose annotated graph compiles to what it computes in eager mode.
+
+    It quantizes the output of a Linear that inductor would otherwise add in place into a graph input, and refuses
+    int8 activations for ops whose X86 int8 kernels read uint8 only and ``set_local`` configs that the X86 quantizer
+    would not apply.
+    """
+
+    def annotate(self, model: torch.fx.GraphModule) -> torch.fx.GraphModule:
+        """Annotate as the X86 quantizer does, then keep inductor from adding a Linear's output in place.
+
+        For each add found by :func:`_in_place_sums`, the Linear's output is quantized with the Linear's own input
+        spec before the add: inductor then lowers the Linear to an int8 kernel with an int8 output and the add
+        out of place, and eager mode computes the same quantize-dequantize.
+
+        Args:
+            model (torch.fx.GraphModule): The exported model.
+
+        Returns:
+            torch.fx.GraphModule: The annotated model.
+        """
+        model = super().annotate(model)
+        for add, linear, other in _in_place_sums(model):
+            annotation = add.meta.setdefault(_ANNOTATION_KEY, QuantizationAnnotation(_annotated=True))
+            annotation.input_qspec_map[linear] = _static_input_spec(linear)
+            logger.info(
+                f"Quantizing the output of {linear.name} before {add.name}: inductor would add it in place into "
+                f"{other.name}, which the model does not own."
+            )
+        return model
 
     def validate(self, model: torch.fx.GraphModule) -> None:
         """Check the annotated graph; prepare_pt2e calls this before it inserts any observer.
@@ -498,9 +618,24 @@ class _X86InductorQuantizerChecked(X86InductorQuantizer):
             model (torch.fx.GraphModule): The annotated model.
 
         Raises:
-            ValueError: An int8 activation feeds a node whose X86 int8 kernel reads uint8 only.
+            ValueError: An int8 activation feeds a node whose X86 int8 kernel reads uint8 only, a ``set_local`` by
+                module name did not apply to a conv or linear of that module, or a dynamically quantized activation
+                feeds more than one quantized input.
         """
         super().validate(model)
+        self._check_local_configs_applied(model)
+        shared = _shared_dynamic_inputs(model)
+        if shared:
+            source, nodes = next(iter(shared.items()))
+            raise _unsupported(
+                "act_sym",
+                True,
+                None,
+                "convert_pt2e fails on a symmetric dynamic activation that feeds more than one quantized input (its "
+                "DuplicateDQPass treats only affine choose_qparams as dynamic), and "
+                f"{source.name} feeds {', '.join(node.name for node in nodes)}",
+                "use StaticQuantConfig, or leave all but one of those ops unquantized with set_local",
+            )
         nodes = []
         for node in model.graph.nodes:
             annotation = node.meta.get(_ANNOTATION_KEY)
@@ -517,6 +652,35 @@ class _X86InductorQuantizerChecked(X86InductorQuantizer):
                 f"and {', '.join(nodes)} would get int8 ones (int8 activations work for Linear)",
                 "set act_dtype='uint8', or keep int8 for Linear ops only with set_local by op name or type",
             )
+
+    def _check_local_configs_applied(self, model):
+        """Reject a config by module name that the X86 quantizer left unapplied to a conv or linear of the module.
+
+        The X86 quantizer applies a config by module name to a fusion pattern only if every node of the pattern
+        comes from that module; torchao annotates Conv1d only as part of a Conv1d + ReLU pattern, so a name
+        config on a Conv1d followed by a separate ReLU module is silently replaced by the global config.
+
+        Args:
+            model (torch.fx.GraphModule): The annotated model.
+
+        Raises:
+            ValueError: A weighted node of a named module has a weight spec of none of its module-name configs.
+        """
+        configs = getattr(self, "module_name_qconfig", {})
+        filters = {name: module_name_filter(name) for name in configs}
+        for node in model.graph.nodes:
+            names = [name for name, belongs in filters.items() if node.target in _WEIGHTED_OPS and belongs(node)]
+            expected = [getattr(configs[name], "weight", None) for name in names]
+            if names and _weight_spec(node) not in expected:
+                hint = " (torchao quantizes a Conv1d only with the ReLU after it)" * (node.target == _CONV1D)
+                raise _unsupported(
+                    "set_local",
+                    names[0],
+                    None,
+                    "the X86 quantizer applies a config by module name only to a fusion pattern whose nodes all come "
+                    f"from that module, and it gave {node.name} ({node.target}) of {names[0]!r} another config{hint}",
+                    "set_local on a module that holds the whole pattern (e.g. a Conv1d and its ReLU), or by op type",
+                )
 
 
 def _op_type_targets(op_type):
@@ -553,6 +717,27 @@ def _op_type_targets(op_type):
     return targets
 
 
+def _check_dynamic_supported(config, is_dynamic):
+    """Reject dynamic quantization on a torch that computes no dynamic activations correctly on X86.
+
+    Args:
+        config: The INC config.
+        is_dynamic (bool): Whether activations are quantized dynamically.
+
+    Raises:
+        ValueError: ``is_dynamic`` on torch before :data:`DYNAMIC_SYMMETRIC_SINCE`.
+    """
+    if is_dynamic and not SUPPORTS_DYNAMIC_SYMMETRIC:
+        raise _unsupported(
+            "act_sym",
+            config.act_sym,
+            None,
+            f"dynamic activations of torch {torch.__version__} are never computed correctly: affine ones because "
+            f"{_DEFAULT_REASONS['sym']}, symmetric ones because its convert_pt2e fails on them",
+            f"upgrade to torch>={DYNAMIC_SYMMETRIC_SINCE} and set act_sym=True, or use StaticQuantConfig",
+        )
+
+
 def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86InductorQuantizer:
     """Creates an instance of X86InductorQuantizer based on the given configuration.
 
@@ -568,6 +753,7 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
         ValueError: A setting is not computed correctly by the X86 backend, or a ``set_local`` entry cannot be
             applied.
     """
+    _check_dynamic_supported(config, is_dynamic)
     quantizer = _X86InductorQuantizerChecked()
     quantizer.set_global(_map_inc_config_to_torch_quant_config(config, is_dynamic))
     op_type_configs, op_name_configs = config._get_op_name_op_type_config()

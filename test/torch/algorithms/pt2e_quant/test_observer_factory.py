@@ -1,6 +1,7 @@
 """The observer factory: the (algorithm, qscheme) table, the specs it builds and the validation in front of it."""
 
 import itertools
+import re
 
 import pytest
 import torch
@@ -111,7 +112,6 @@ class TestObserverTable:
             ("kl", torch.per_tensor_symmetric): pt2e_compat.HistogramObserver,
             ("kl", torch.per_tensor_affine): pt2e_compat.HistogramObserver,
             ("placeholder", torch.per_tensor_symmetric): pt2e_compat.PlaceholderObserver,
-            ("placeholder", torch.per_tensor_affine): pt2e_compat.PlaceholderObserver,
         }
         assert utility.QSCHEMES == {
             ("per_tensor", True): torch.per_tensor_symmetric,
@@ -201,7 +201,7 @@ class TestObserverTable:
         )
 
     def test_dynamic_forces_the_placeholder_observer(self):
-        spec = create_quant_spec_from_config("uint8", False, "per_tensor", "kl", is_dynamic=True)
+        spec = create_quant_spec_from_config("uint8", True, "per_tensor", "kl", is_dynamic=True)
         assert _spec_fields(spec) == DYNAMIC_ACTIVATION
 
 
@@ -246,6 +246,15 @@ class TestSpecValidation:
                 ValueError,
                 "algo='placeholder' is not supported: it computes no qparams and serves dynamic quantization only. "
                 "Valid values: 'minmax', 'kl'",
+            ),
+            (
+                ("uint8", False, "per_tensor", "minmax"),
+                True,
+                ValueError,
+                "sym=False is not supported: inductor's decomposition of choose_qparams for affine dynamic "
+                "activations leaves 0 out of the range that eager mode includes, so a tensor that is all positive or "
+                "all negative gets too small a scale and saturates once compiled. Valid values: True. Fix: set "
+                "sym=True.",
             ),
             (
                 ("uint8", False, "per_channel", "minmax"),
@@ -398,10 +407,9 @@ class TestConfigMapping:
         assert quant_config.bias is None
         assert quant_config.is_qat is False
 
-    @pytest.mark.parametrize("is_dynamic", [False, True])
-    def test_default_config_equals_incs_default_static_config(self, is_dynamic):
-        default = create_default_xiq_quantizer_config(is_dynamic=is_dynamic)
-        mapped = _map_inc_config_to_torch_quant_config(StaticQuantConfig(), is_dynamic=is_dynamic)
+    def test_default_config_equals_incs_default_static_config(self):
+        default = create_default_xiq_quantizer_config()
+        mapped = _map_inc_config_to_torch_quant_config(StaticQuantConfig())
         for field in ("input_activation", "output_activation", "weight"):
             assert _spec_fields(getattr(default, field)) == _spec_fields(getattr(mapped, field))
         assert (default.bias, default.is_qat) == (None, False)
@@ -414,8 +422,15 @@ class TestConfigMapping:
             assert _spec_fields(getattr(ours, field)) == _spec_fields(getattr(reference, field))
         assert (ours.bias, ours.is_qat) == (reference.bias, reference.is_qat)
 
+    def test_default_dynamic_config_is_rejected(self):
+        # INC's defaults have affine activations, which inductor computes wrongly when quantized dynamically.
+        with pytest.raises(ValueError, match=re.escape("act_sym=False is not supported: inductor's decomposition")):
+            create_default_xiq_quantizer_config(is_dynamic=True)
+        with pytest.raises(ValueError, match=re.escape("act_sym=False is not supported: inductor's decomposition")):
+            _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
+
     def test_dynamic_config(self):
-        quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
+        quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(act_sym=True), is_dynamic=True)
         assert _spec_fields(quant_config.input_activation) == DYNAMIC_ACTIVATION
         assert _spec_fields(quant_config.weight) == _expected(
             torch.int8,
