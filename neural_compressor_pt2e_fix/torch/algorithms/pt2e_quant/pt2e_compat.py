@@ -18,8 +18,10 @@ torch before 2.11 ships PT2E quantization in ``torch.ao.quantization``; from tor
 package imports names from this module and never checks a torch version.
 """
 
+import functools
 from importlib import import_module
 
+import torch
 from packaging.version import Version
 
 from neural_compressor.torch.utils import get_torch_version
@@ -124,6 +126,28 @@ module_name_filter = getattr(_QUANTIZER_UTILS, "get_module_name_filter", None) o
 DYNAMIC_SYMMETRIC_SINCE = Version("2.5.0")
 SUPPORTS_DYNAMIC_SYMMETRIC = get_torch_version() >= DYNAMIC_SYMMETRIC_SINCE
 
+
+@functools.cache
+def dynamic_affine_compiles_right():
+    """Tell whether the running inductor computes affine dynamic qparams as eager mode does.
+
+    Probes inductor's decomposition of ``quantized_decomposed.choose_qparams.tensor`` on an all-positive tensor,
+    against the op itself: eager mode widens the range to include 0, and torch 2.4.1 to 2.14.1 (at least) decompose
+    it from the raw min and max instead, halving the scale of ``[1, 2]``. Imported on first call: it loads inductor.
+
+    Returns:
+        bool: True if the decomposition gives the op's scale and zero point (or there is no decomposition).
+    """
+    from torch._inductor.decomposition import decompositions
+
+    choose_qparams = torch.ops.quantized_decomposed.choose_qparams.tensor
+    decomposition = decompositions.get(choose_qparams)
+    if decomposition is None:
+        return True
+    args = (torch.tensor([1.0, 2.0]), 0, 255, 2**-12, torch.uint8)
+    return all(torch.equal(ours, theirs) for ours, theirs in zip(choose_qparams(*args), decomposition(*args)))
+
+
 # The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly: torch 2.7 compiles them
 # to wrong results, and earlier releases fail to compile them.
 INT8_ACTIVATIONS_SINCE = Version("2.8.0")
@@ -145,6 +169,7 @@ __all__ = [
     "QuantizationSpec",
     "X86InductorQuantizer",
     "convert_pt2e",
+    "dynamic_affine_compiles_right",
     "module_name_filter",
     "move_exported_model_to_eval",
     "prepare_pt2e",
