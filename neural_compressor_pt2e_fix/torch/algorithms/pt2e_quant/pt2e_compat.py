@@ -18,6 +18,7 @@ torch before 2.11 ships PT2E quantization in ``torch.ao.quantization``; from tor
 package imports names from this module and never checks a torch version.
 """
 
+import functools
 from importlib import import_module
 
 import torch
@@ -123,6 +124,28 @@ module_name_filter = getattr(_QUANTIZER_UTILS, "get_module_name_filter", None) o
 DYNAMIC_SYMMETRIC_SINCE = Version("2.5.0")
 SUPPORTS_DYNAMIC_SYMMETRIC = get_torch_version() >= DYNAMIC_SYMMETRIC_SINCE
 
+
+@functools.cache
+def dynamic_affine_compiles_right():
+    """Tell whether the running inductor computes affine dynamic qparams as eager mode does.
+
+    Probes inductor's decomposition of ``quantized_decomposed.choose_qparams.tensor`` on an all-positive tensor,
+    against the op itself: eager mode widens the range to include 0, and torch 2.4.1 to 2.14.1 (at least) decompose
+    it from the raw min and max instead, halving the scale of ``[1, 2]``. Imported on first call: it loads inductor.
+
+    Returns:
+        bool: True if the decomposition gives the op's scale and zero point (or there is no decomposition).
+    """
+    from torch._inductor.decomposition import decompositions
+
+    choose_qparams = torch.ops.quantized_decomposed.choose_qparams.tensor
+    decomposition = decompositions.get(choose_qparams)
+    if decomposition is None:
+        return True
+    args = (torch.tensor([1.0, 2.0]), 0, 255, 2**-12, torch.uint8)
+    return all(torch.equal(ours, theirs) for ours, theirs in zip(choose_qparams(*args), decomposition(*args)))
+
+
 # The first torch whose X86 inductor qlinear computes int8 (signed) activations correctly. Measured 2026-11-28 with
 # scripts/int8_activations_probe.py (torch's own prepare_pt2e/convert_pt2e, no INC: two-Linear model, int8
 # activations, int8 per_channel weights; max |compiled - eager| with affine / symmetric activations, against 2e-3):
@@ -166,6 +189,7 @@ __all__ = [
     "X86InductorQuantizer",
     "convert_pt2e",
     "half_precision_dtypes",
+    "dynamic_affine_compiles_right",
     "module_name_filter",
     "move_exported_model_to_eval",
     "prepare_pt2e",

@@ -19,6 +19,7 @@ field, its value, the valid values and the fix, before the quantizer annotates o
 """
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
@@ -41,6 +42,7 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     QuantizationConfig,
     QuantizationSpec,
     X86InductorQuantizer,
+    dynamic_affine_compiles_right,
     half_precision_dtypes,
     module_name_filter,
 )
@@ -75,13 +77,19 @@ OBSERVERS = MappingProxyType(
         ("minmax", torch.per_channel_affine): PerChannelMinMaxObserver,
         ("kl", torch.per_tensor_symmetric): HistogramObserver,
         ("kl", torch.per_tensor_affine): HistogramObserver,
-        # Dynamic activations are symmetric only: see _DEFAULT_REASONS["sym"].
         ("placeholder", torch.per_tensor_symmetric): PlaceholderObserver,
+        ("placeholder", torch.per_tensor_affine): PlaceholderObserver,
     }
 )
 
 # The algorithm of dynamic quantization: activation qparams are computed at run time, not by calibration.
 _DYNAMIC_ALGO = "placeholder"
+# The qschemes of dynamic activations that the running torch converts: symmetric ones need DYNAMIC_SYMMETRIC_SINCE.
+_DYNAMIC_QSCHEMES = tuple(
+    qscheme
+    for (algo, qscheme) in OBSERVERS
+    if algo == _DYNAMIC_ALGO and (SUPPORTS_DYNAMIC_SYMMETRIC or qscheme == torch.per_tensor_affine)
+)
 
 # Smallest scale an observer may produce: the value of torchao's default X86 config, so results can match it.
 OBSERVER_EPS = 2**-12
@@ -200,9 +208,8 @@ _DEFAULT_REASONS = MappingProxyType(
         "granularity": "dynamic quantization observes activations per tensor",
         # Reached by dynamic activations only: every static role takes both sym values or gives its own reason.
         "sym": (
-            "inductor's decomposition of choose_qparams for affine dynamic activations leaves 0 out of the range "
-            "that eager mode includes, so a tensor that is all positive or all negative gets too small a scale and "
-            "saturates once compiled"
+            f"the convert_pt2e of torch {torch.__version__} fails on symmetric dynamic activations (it looks for "
+            f"the affine choose_qparams only); they need torch>={DYNAMIC_SYMMETRIC_SINCE}"
         ),
     }
 )
@@ -306,7 +313,7 @@ def _validate_role(support, setting, runtime):
         reason = "it computes no qparams and serves dynamic quantization only"
         raise _unsupported(prefix + "algo", algo, algos, reason if algo == _DYNAMIC_ALGO else "unknown algo")
     # Dynamic activations are observed at run time by the dynamic algorithm, whatever their algo says.
-    qschemes = [item for item in support.qschemes if not runtime or (_DYNAMIC_ALGO, item) in OBSERVERS]
+    qschemes = [item for item in support.qschemes if not runtime or item in _DYNAMIC_QSCHEMES]
     valid = _granularities(qschemes)
     if granularity not in valid:
         reason = reasons.get("granularity", _DEFAULT_REASONS["granularity"])
@@ -487,6 +494,7 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         logger.debug("Got non-quantizable data types, skipping quantization.")
         return None
     _validate(settings, is_dynamic)
+    _warn_dynamic_affine(settings["activation"], is_dynamic)
     return _quantization_config(
         _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_weight_spec(*settings["weight"])
     )
@@ -502,18 +510,40 @@ def create_default_xiq_quantizer_config(is_dynamic=False) -> QuantizationConfig:
 
     Returns:
         QuantizationConfig: The default config.
-
-    Raises:
-        ValueError: ``is_dynamic`` is True: dynamic activations must be symmetric (see :data:`OBSERVERS`).
     """
     settings = {
         "activation": ("uint8", False, "per_tensor", "minmax"),
         "weight": ("int8", True, "per_channel", "minmax"),
     }
     _validate(settings, is_dynamic)
+    _warn_dynamic_affine(settings["activation"], is_dynamic)
     return _quantization_config(
         _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_spec(*settings["weight"])
     )
+
+
+def _warn_dynamic_affine(activation, is_dynamic):
+    """Warn that affine dynamic activations compile wrongly where inductor's choose_qparams leaves 0 out of range.
+
+    INC's default dynamic config has affine activations and computes them right in eager mode, so it is accepted;
+    but inductor's decomposition of ``choose_qparams`` takes the raw min and max where eager mode includes 0, so an
+    activation that is all positive or all negative (after a ReLU or a pooling, say) gets too small a scale and
+    saturates in the compiled model. Whether a tensor is one-signed depends on the data, so this cannot be checked
+    before calibration: the user is told, with the setting that compiles right.
+
+    Args:
+        activation (tuple): The activation setting (dtype, sym, granularity, algo).
+        is_dynamic (bool): Whether activations are quantized dynamically.
+    """
+    if is_dynamic and not activation[1] and not dynamic_affine_compiles_right():
+        warnings.warn(
+            f"act_sym=False with dynamic quantization is computed right in eager mode, but the inductor of torch "
+            f"{torch.__version__} compiles it wrongly for an activation that is all positive or all negative (its "
+            "choose_qparams leaves 0 out of the range, so the scale is too small and values saturate). Fix: set "
+            "act_sym=True to compile the model.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _static_input_spec(node):
@@ -717,27 +747,6 @@ def _op_type_targets(op_type):
     return targets
 
 
-def _check_dynamic_supported(config, is_dynamic):
-    """Reject dynamic quantization on a torch that computes no dynamic activations correctly on X86.
-
-    Args:
-        config: The INC config.
-        is_dynamic (bool): Whether activations are quantized dynamically.
-
-    Raises:
-        ValueError: ``is_dynamic`` on torch before :data:`DYNAMIC_SYMMETRIC_SINCE`.
-    """
-    if is_dynamic and not SUPPORTS_DYNAMIC_SYMMETRIC:
-        raise _unsupported(
-            "act_sym",
-            config.act_sym,
-            None,
-            f"dynamic activations of torch {torch.__version__} are never computed correctly: affine ones because "
-            f"{_DEFAULT_REASONS['sym']}, symmetric ones because its convert_pt2e fails on them",
-            f"upgrade to torch>={DYNAMIC_SYMMETRIC_SINCE} and set act_sym=True, or use StaticQuantConfig",
-        )
-
-
 def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86InductorQuantizer:
     """Creates an instance of X86InductorQuantizer based on the given configuration.
 
@@ -753,7 +762,6 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
         ValueError: A setting is not computed correctly by the X86 backend, or a ``set_local`` entry cannot be
             applied.
     """
-    _check_dynamic_supported(config, is_dynamic)
     quantizer = _X86InductorQuantizerChecked()
     quantizer.set_global(_map_inc_config_to_torch_quant_config(config, is_dynamic))
     op_type_configs, op_name_configs = config._get_op_name_op_type_config()
