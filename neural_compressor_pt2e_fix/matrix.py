@@ -25,6 +25,9 @@ into exactly one class:
 - ``eager ok``: the eager run works; compiling was not requested.
 - ``rejected early``: ``prepare`` raised a ValueError or TypeError whose message contains ``field=value!r`` for a
   field that the setting changes from INC's default (the user learns which of their choices is at fault).
+- ``warned early``: the compiled output differs from eager beyond the tolerance, and ``prepare`` warned with a
+  message that starts with ``field=value!r`` of the setting and gives the fix (affine dynamic activations, which
+  inductor computes wrongly for one-signed tensors: see ``docs/upstream-bugs``).
 - ``broken``: anything else: any other exception or step, a message that does not name a changed field, a compile
   failure, a compiled output that differs from eager by more than the tolerance, a compiled model that writes into
   its input, or a set_local that does not take effect.
@@ -37,6 +40,7 @@ import itertools
 import json
 import sys
 import time
+import warnings
 
 import torch
 from torch._inductor import config as inductor_config
@@ -53,8 +57,9 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
 COMPILED = "compiled = eager"
 EAGER = "eager ok"
 REJECTED = "rejected early"
+WARNED = "warned early"
 BROKEN = "broken"
-CLASSES = (COMPILED, EAGER, REJECTED, BROKEN)
+CLASSES = (COMPILED, EAGER, REJECTED, WARNED, BROKEN)
 
 # StaticQuantConfig fields, in INC's order: w_dtype, w_sym, w_granularity, w_algo, act_dtype, ...
 FIELDS = tuple(support.prefix + field for support in utility.SUPPORTED.values() for field in utility.FIELDS)
@@ -168,6 +173,7 @@ class Outcome:
     noise: float = None
     input_written: bool = False
     local_applied: bool = None
+    warnings: tuple = ()
 
 
 def classify(setting, outcome, default=None, named=None):
@@ -183,11 +189,11 @@ def classify(setting, outcome, default=None, named=None):
     Returns:
         tuple[str, str]: The class and a one-line cause ("" for a working setting).
     """
+    if named is None:
+        default = default_setting() if default is None else default
+        named = [f"{field}={value!r}" for field, value in setting.items() if value != default[field]]
     if outcome.error is not None:
         cause = f"{outcome.failed_at}: {first_line(outcome.error)}"
-        if named is None:
-            default = default_setting() if default is None else default
-            named = [f"{field}={value!r}" for field, value in setting.items() if value != default[field]]
         rejected = outcome.failed_at == "prepare" and isinstance(outcome.error, (ValueError, TypeError))
         if rejected and any(item in str(outcome.error) for item in named):
             return REJECTED, cause
@@ -203,7 +209,11 @@ def classify(setting, outcome, default=None, named=None):
         return COMPILED, ""
     steps = "one output step" if outcome.tolerance_steps == 1 else f"{outcome.tolerance_steps} output steps"
     steps += "" if outcome.noise is None else f" plus the int8 model's rounding-flip noise ({outcome.noise:.3g})"
-    return BROKEN, f"compile: max|compiled - eager| = {outcome.max_diff:.3g} exceeds {steps}, {tolerance:.3g}"
+    cause = f"compile: max|compiled - eager| = {outcome.max_diff:.3g} exceeds {steps}, {tolerance:.3g}"
+    warned = [text for text in outcome.warnings if text.startswith(tuple(named))]
+    if outcome.max_diff is not None and warned:
+        return WARNED, f"{cause}; prepare warned: {warned[0].split('.')[0]}"
+    return BROKEN, cause
 
 
 def _model_and_data():
@@ -267,7 +277,10 @@ def _pipeline(model, batches, config, compile_model, export_context=contextlib.n
         with export_context():
             exported = export(model, (batches[0],))
         step = "prepare"
-        prepared = prepare(exported, quant_config=config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            prepared = prepare(exported, quant_config=config)
+        outcome.warnings = tuple(str(item.message) for item in caught if issubclass(item.category, UserWarning))
         step = "calibrate"
         for batch in batches:
             prepared(batch)
@@ -564,7 +577,7 @@ def _cell(text, width=200):
 
 
 # Short class names for the zoo grid.
-_SHORT = {COMPILED: "ok", EAGER: "eager", REJECTED: "rejected", BROKEN: "**broken**"}
+_SHORT = {COMPILED: "ok", EAGER: "eager", REJECTED: "rejected", WARNED: "warned", BROKEN: "**broken**"}
 
 
 def _zoo_grid(rows):

@@ -308,6 +308,20 @@ class TestClassify:
                 matrix.Outcome(compiled=True, max_diff=math.nan, step=1e-3),
                 (matrix.BROKEN, "compile: max|compiled - eager| = nan exceeds one output step, 0.001"),
             ),
+            (
+                {"act_sym": True},
+                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("act_sym=True with dynamic. Fix: x",)),
+                (
+                    matrix.WARNED,
+                    "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001; prepare warned: "
+                    "act_sym=True with dynamic",
+                ),
+            ),
+            (
+                {"act_sym": True},
+                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("w_sym=True is slow. Fix: x",)),
+                (matrix.BROKEN, "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001"),
+            ),
         ],
         ids=[
             "prepare-names-changed-field",
@@ -325,6 +339,8 @@ class TestClassify:
             "compiled-within-one-step",
             "compiled-beyond-one-step",
             "compiled-nan",
+            "compiled-beyond-one-step-warned-naming-the-field",
+            "compiled-beyond-one-step-warned-about-another-field",
         ],
     )
     def test_rule(self, changes, outcome, expected):
@@ -356,11 +372,12 @@ class TestMatrixReport:
             f"{DEFAULT}   eager ok          eager ok",
             f"{W_ASYM}  broken            {'broken' if fixed_broken else 'rejected early'}",
         ]
-        assert lines[4:9] == [
+        assert lines[4:10] == [
             "class             stock INC  fixed",
             "compiled = eager          0      0",
             "eager ok                  1      1",
             f"rejected early            0      {0 if fixed_broken else 1}",
+            "warned early              0      0",
             f"broken                    1      {1 if fixed_broken else 0}",
         ]
 

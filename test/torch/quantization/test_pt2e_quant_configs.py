@@ -158,7 +158,7 @@ class TestAccepted:
             f"{dq}tensor.default": quantize_per_tensor,
         }
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 rejects dynamic quantization")
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
     @pytest.mark.parametrize("granularity", ["per_tensor", "per_channel"])
     def test_dynamic(self, granularity):
         model, example_inputs = _model("two_linear")

@@ -584,7 +584,7 @@ def _in_place_sums(model):
 
 
 def _shared_dynamic_inputs(model):
-    """Find the tensors that feed more than one dynamically quantized input.
+    """Find the tensors that feed more than one symmetric dynamically quantized input.
 
     prepare_pt2e gives such a tensor one shared observer; convert_pt2e then fails for symmetric specs, because its
     DuplicateDQPass treats only the affine ``choose_qparams`` as dynamic and its metadata pass expects one user.
@@ -599,7 +599,7 @@ def _shared_dynamic_inputs(model):
     for node in model.graph.nodes:
         annotation = node.meta.get(_ANNOTATION_KEY)
         for source, spec in getattr(annotation, "input_qspec_map", {}).items():
-            if getattr(spec, "is_dynamic", False):
+            if getattr(spec, "is_dynamic", False) and spec.qscheme == torch.per_tensor_symmetric:
                 consumers.setdefault(source, []).append(node)
     return {source: nodes for source, nodes in consumers.items() if len(nodes) > 1}
 
