@@ -60,10 +60,12 @@ def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False, observer
 DYNAMIC_ACTIVATION = _expected(torch.uint8, torch.per_tensor_affine, pt2e_compat.PlaceholderObserver, is_dynamic=True)
 # qscheme -> (granularity, sym), the inverse of the factory's table.
 GRANULARITY_SYM = {qscheme: key for key, qscheme in utility.QSCHEMES.items()}
+# Every table entry the running torch can build: torch<2.5 converts no symmetric dynamic activation.
 TABLE_ENTRIES = [
     (algo, qscheme, observer, dtype)
     for (algo, qscheme), observer in utility.OBSERVERS.items()
     for dtype in utility.DTYPES
+    if pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC or (algo, qscheme) != ("placeholder", torch.per_tensor_symmetric)
 ]
 TABLE_IDS = [f"{algo}-{qscheme}-{dtype}" for algo, qscheme, _, dtype in TABLE_ENTRIES]
 
