@@ -164,7 +164,7 @@ class TestClassify:
         assert math.isclose(matrix.zoo_output_step(output), 0.01, rel_tol=1e-6)
         identity = torch.nn.Identity()
         x = torch.ones(3)
-        assert 0 < matrix.flip_noise(identity, x, x) < 1e-5
+        assert 0 < matrix.flip_noise(identity, x, x) < 1e-4
 
 
 @pytest.mark.parametrize("models, only, compile_model", list(SLICES), ids=["mlp input", "conv1d set_local", "dynamic"])
