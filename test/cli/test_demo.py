@@ -187,14 +187,6 @@ def _png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
-def _has_vnni():
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_vnni" in flags or "amx_int8" in flags
-
-
 @needs_demo
 class TestQuickDemo:
     @pytest.fixture(scope="class")
@@ -250,10 +242,10 @@ class TestQuickDemo:
             rows = re.findall(r"^ +(\d+) +([\d.]+) +([\d.]+) +([\d.]+)x$", stdout, re.MULTILINE)
             assert [row[0] for row in rows] == ["1"], stdout  # --quick times batch 1 only
             fp32, int8, speedup = map(float, rows[0][1:])
-            assert 0 < int8 and 0 < fp32 < 1000
+            # Timings depend on the machine and its load: the test checks the row's arithmetic, not a speed (the
+            # measured speed-ups live in docs/benchmarks.md).
+            assert int8 > 0 and fp32 > 0
             assert speedup == pytest.approx(fp32 / int8, abs=0.02)
-            if _has_vnni():  # int8 dot products run at several times the fp32 rate
-                assert speedup > 1
 
     def test_sequence_length_and_pooling_are_stated(self, quick_run):
         lines = quick_run[1].splitlines()
