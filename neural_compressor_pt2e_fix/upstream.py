@@ -140,24 +140,28 @@ def _split_header(text):
 
 
 def _rewrite(text, source):
-    """Rewrite this package's imports to INC's, and refuse a file that would still name this package.
+    """Rewrite this package's imports of its ``torch`` modules to INC's, and refuse any other use of this package.
+
+    Only ``neural_compressor_pt2e_fix.torch.`` paths have a counterpart in INC (``neural_compressor.torch.``); a
+    file that still names this package after the rewrite (``apply_patch``, the demo, the CLI) cannot go to INC.
 
     Args:
         text (str): A module or test of this project.
         source (Path): Its path, for the error message.
 
     Returns:
-        str: The text with ``neural_compressor_pt2e_fix.`` replaced by ``neural_compressor.``.
+        str: The text with the package path ``neural_compressor_pt2e_fix.torch`` replaced by ``neural_compressor.torch``.
 
     Raises:
-        ValueError: The text names this package other than as the prefix of a dotted module path.
+        ValueError: The text names this package other than as the prefix of a ``torch`` module path.
     """
-    text = text.replace(f"{_OUR_PACKAGE}.", f"{_INC_PACKAGE}.")
+    text = re.sub(rf"\b{_OUR_PACKAGE}\.torch\b", f"{_INC_PACKAGE}.torch", text)
     lines = [str(number) for number, line in enumerate(text.splitlines(), 1) if _OUR_PACKAGE in line]
     if lines:
         raise ValueError(
             f"{source} cannot be upstreamed: line {', '.join(lines)} names {_OUR_PACKAGE} after the import rewrite "
-            f"(only {_OUR_PACKAGE}.<module> paths are rewritten; INC has no apply_patch, so tests must not call it)"
+            f"(only {_OUR_PACKAGE}.torch.<module> paths have a counterpart in INC; INC has no apply_patch, demo or "
+            "CLI, so tests under test/torch must not use them)"
         )
     return text
 

@@ -128,7 +128,7 @@ class TestDiffContent:
             lines = source.read_text().splitlines()
             assert [head for head, _ in hunks] == [f"@@ -0,0 +1,{len(lines)} @@"]
             assert hunks[0][1] == [
-                "+" + line.replace("neural_compressor_pt2e_fix.", "neural_compressor.") for line in lines
+                "+" + line.replace("neural_compressor_pt2e_fix.torch.", "neural_compressor.torch.") for line in lines
             ]
 
     def test_imports_rewritten_to_incs_package(self, diff):
@@ -144,7 +144,7 @@ class TestDiffContent:
     def test_replaced_modules_keep_incs_license_header(self):
         files = {file.path: file for file in upstream.upstream_files()}
         for path in MODULES:
-            ours = OURS[path].read_text().replace("neural_compressor_pt2e_fix.", "neural_compressor.")
+            ours = OURS[path].read_text().replace("neural_compressor_pt2e_fix.torch.", "neural_compressor.torch.")
             if files[path].old is None:
                 assert files[path].new == ours
                 continue
@@ -268,6 +268,23 @@ class TestDiffFormat:
         )
         with pytest.raises(
             ValueError, match=r"test_b\.py cannot be upstreamed: line 2 names neural_compressor_pt2e_fix"
+        ):
+            upstream.build_diff(INSTALLED, project)
+
+    def test_rejects_a_test_that_imports_a_module_inc_does_not_have(self, tmp_path):
+        project = self.tree(
+            tmp_path,
+            {
+                **{
+                    f"neural_compressor_pt2e_fix/torch/algorithms/pt2e_quant/{n}": "X = 1\n"
+                    for n in ("utility.py", "pt2e_compat.py")
+                },
+                "test/torch/test_e.py": "from neural_compressor_pt2e_fix.torch.utils import environ\n"
+                "from neural_compressor_pt2e_fix.demo import metrics\n",
+            },
+        )
+        with pytest.raises(
+            ValueError, match=r"test_e\.py cannot be upstreamed: line 2 names neural_compressor_pt2e_fix"
         ):
             upstream.build_diff(INSTALLED, project)
 
