@@ -196,7 +196,6 @@ class TestAccepted:
         assert torch.equal(ours(*example_inputs), reference(*example_inputs))
 
 
-@pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
 def _files_op_names_under_op_types():
     """Whether the installed INC, without IPEX, files a set_local op name under op types too (INC<3.2 does)."""
     config = StaticQuantConfig()
@@ -211,6 +210,7 @@ NAMES_AS_TYPES = _files_op_names_under_op_types()
 HALF_PRECISION = pt2e_compat.half_precision_dtypes()
 
 
+@pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
 class TestSetLocal:
     @pytest.mark.parametrize(
         "op",
@@ -321,8 +321,7 @@ class TestRejected:
     @pytest.mark.skipif("bf16" in HALF_PRECISION, reason="the installed INC's rewriter applies bf16")
     def test_bf16_where_incs_rewriter_applies_fp16_only(self, prepare_pt2e_calls):
         model, example_inputs = _model("conv_pool_linear")
-        config = StaticQuantConfig()
-        config.set_local(torch.nn.Linear, StaticQuantConfig(w_dtype="bf16", act_dtype="bf16"))
+        config = StaticQuantConfig(w_dtype="bf16", act_dtype="bf16")
         with pytest.raises(ValueError, match=re.escape("w_dtype='bf16' is not supported: INC's half-precision")):
             prepare(export(model, example_inputs=example_inputs), quant_config=config)
         assert prepare_pt2e_calls == []
