@@ -546,17 +546,16 @@ def _warn_dynamic_affine(activation, is_dynamic):
         )
 
 
-def _static_input_spec(node):
-    """Return the static activation spec that a node's annotation gives its first input, or None."""
+def _input_spec(node):
+    """Return the activation spec (static or dynamic) that a node's annotation gives its first input, or None."""
     annotation = node.meta.get(_ANNOTATION_KEY)
-    spec = annotation.input_qspec_map.get(node.args[0]) if annotation is not None and node.args else None
-    return None if spec is None or spec.is_dynamic else spec
+    return annotation.input_qspec_map.get(node.args[0]) if annotation is not None and node.args else None
 
 
 def _in_place_sums(model):
     """Find the adds that inductor would fuse into an int8 Linear kernel in place of a tensor the model does not own.
 
-    Inductor lowers ``other + linear(x)`` of a statically quantized Linear to oneDNN ``qlinear_pointwise.binary``
+    Inductor lowers ``other + linear(x)`` of a quantized Linear (static or dynamic) to oneDNN ``qlinear_pointwise.binary``
     with the ``'sum'`` post-op, which writes the result into ``other``'s buffer; it rules out views and aliases but
     not graph inputs (``_qlinear_binary_can_be_inplace``) nor frozen parameters, so the compiled model would
     overwrite the caller's tensor or its own weights.
@@ -576,7 +575,7 @@ def _in_place_sums(model):
             if (
                 linear.target == torch.ops.aten.linear.default
                 and other.op in _NOT_OWNED
-                and _static_input_spec(linear) is not None
+                and _input_spec(linear) is not None
             ):
                 found.append((node, linear, other))
                 break
@@ -634,7 +633,7 @@ class _X86InductorQuantizerChecked(X86InductorQuantizer):
         model = super().annotate(model)
         for add, linear, other in _in_place_sums(model):
             annotation = add.meta.setdefault(_ANNOTATION_KEY, QuantizationAnnotation(_annotated=True))
-            annotation.input_qspec_map[linear] = _static_input_spec(linear)
+            annotation.input_qspec_map[linear] = _input_spec(linear)
             logger.info(
                 f"Quantizing the output of {linear.name} before {add.name}: inductor would add it in place into "
                 f"{other.name}, which the model does not own."
