@@ -432,7 +432,7 @@ class TestMatrixRuns:
         assert 0 <= fixed["max_diff"] <= fixed["step"]
         markdown = (tmp_path / "m.md").read_text().splitlines()
         counts = document["totals"]
-        assert markdown[2:8] == ["| class | stock INC | fixed |", "|---|---|---|"] + [
+        assert markdown[2 : 4 + len(matrix.CLASSES)] == ["| class | stock INC | fixed |", "|---|---|---|"] + [
             f"| {klass} | {counts['stock'][klass]} | {counts['fixed'][klass]} |" for klass in matrix.CLASSES
         ]
         assert markdown[-2].startswith(f"| `{DEFAULT}` | {expected[DEFAULT][0]} | {expected[DEFAULT][2]} | ")
