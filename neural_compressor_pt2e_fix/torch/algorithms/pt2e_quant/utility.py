@@ -352,6 +352,10 @@ def _validate(settings, is_dynamic=False):
         ValueError: A field has a value that the tables or the X86 backend do not support.
     """
     _check_float_mix(settings)
+    if "any" not in settings and all(setting[0] in FLOAT_DTYPES for setting in settings.values()):
+        # The op stays unquantized: only the float dtypes themselves must be ones INC's rewriter applies.
+        _check_half_precision(settings)
+        return
     for role, setting in settings.items():
         _validate_role(_ROLES[role], setting, runtime=is_dynamic and role != "weight")
 
@@ -489,11 +493,10 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         role: tuple(getattr(inc_config, support.prefix + field) for field in FIELDS)
         for role, support in SUPPORTED.items()
     }
+    _validate(settings, is_dynamic)
     if all(dtype in FLOAT_DTYPES for dtype, *_ in settings.values()):
-        _check_half_precision(settings)
         logger.debug("Got non-quantizable data types, skipping quantization.")
         return None
-    _validate(settings, is_dynamic)
     _warn_dynamic_affine(settings["activation"], is_dynamic)
     return _quantization_config(
         _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_weight_spec(*settings["weight"])
