@@ -14,11 +14,14 @@
 """Make an installed Intel Neural Compressor (INC) use this package's PT2E observer factory, and undo it.
 
 Nothing is patched at import time: call :func:`apply_patch` (or use :func:`patched`). The patch rebinds the factory
-functions in INC's ``pt2e_quant.utility`` module and every INC module that imported them by name (``core``), and
-keeps the original objects so that :func:`remove_patch` restores them exactly.
+functions in INC's ``pt2e_quant.utility`` module and every INC module that imported them by name (``core``), wraps the
+half-precision rewriter's reading of ``set_local`` entries so that it splits them as the factory does
+(:func:`~neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility.split_local_configs`), and keeps the original
+objects so that :func:`remove_patch` restores them exactly.
 """
 
 import contextlib
+import functools
 import importlib
 import sys
 from importlib import metadata
@@ -32,6 +35,8 @@ _REQUIRED_NAMES = (
     "create_xiq_quantizer_from_pt2e_config",
 )
 _OPTIONAL_NAMES = ("create_default_xiq_quantizer_config",)
+# The function of INC's half-precision rewriter (every release 3.0.2 to 3.10) that reads a config's set_local entries.
+_REWRITER_READER = "_parse_node_candidate_set_from_user_config"
 
 # (module, attribute name) -> the original object, for every binding the patch replaced; empty when unpatched.
 _originals = {}
@@ -80,6 +85,41 @@ def _import_inc_module(name):
         ) from exc
 
 
+class _SplitLocalConfigs:
+    """A config as INC's half-precision rewriter reads it: its set_local entries, split as the factory splits them.
+
+    Args:
+        config: The INC config the rewriter was given.
+        split (Callable): This package's ``split_local_configs``.
+    """
+
+    def __init__(self, config, split):
+        self._config = config
+        self._split = split
+
+    def _get_op_name_op_type_config(self):
+        """Return (op type -> config, op name -> config), with no op name filed under op types."""
+        return self._split(self._config)
+
+
+def _reading_split_configs(reader, split):
+    """Wrap the rewriter's reader of set_local entries so that an op name is never looked up as a torch.nn type.
+
+    Args:
+        reader (Callable): INC's ``_parse_node_candidate_set_from_user_config(config, gm)``.
+        split (Callable): This package's ``split_local_configs``.
+
+    Returns:
+        Callable: The reader, given the config through :class:`_SplitLocalConfigs`.
+    """
+
+    @functools.wraps(reader)
+    def read(config, gm):
+        return reader(_SplitLocalConfigs(config, split), gm)
+
+    return read
+
+
 def apply_patch():
     """Make the installed INC build its PT2E quantizers with this package's factory.
 
@@ -92,9 +132,12 @@ def apply_patch():
         return
     inc_utility = _import_inc_module("utility")
     inc_core = _import_inc_module("core")
+    inc_rewriter = _import_inc_module("half_precision_rewriter")
     missing = [name for name in _REQUIRED_NAMES if not hasattr(inc_utility, name)]
     if not hasattr(inc_core, "create_xiq_quantizer_from_pt2e_config"):
         missing.append(f"{_INC_PT2E}.core.create_xiq_quantizer_from_pt2e_config")
+    if not hasattr(inc_rewriter, _REWRITER_READER):
+        missing.append(f"{_INC_PT2E}.half_precision_rewriter.{_REWRITER_READER}")
     if missing:
         raise PatchError(
             f"INC {inc_version()} is laid out differently from INC 3.0.2 to 3.10: it lacks {', '.join(missing)}"
@@ -102,6 +145,8 @@ def apply_patch():
     ours = importlib.import_module(_OUR_UTILITY)
     names = _REQUIRED_NAMES + tuple(name for name in _OPTIONAL_NAMES if hasattr(inc_utility, name))
     replacements = {id(getattr(inc_utility, name)): (getattr(inc_utility, name), getattr(ours, name)) for name in names}
+    reader = getattr(inc_rewriter, _REWRITER_READER)
+    replacements[id(reader)] = (reader, _reading_split_configs(reader, ours.split_local_configs))
     for module in [module for name, module in sys.modules.items() if name.startswith("neural_compressor.")]:
         for attribute, value in list(vars(module).items()):
             original, replacement = replacements.get(id(value), (None, None))

@@ -13,7 +13,8 @@
 # limitations under the License.
 """The upstream kit: the diff or patch series that moves this fix into INC's repository, and patched copies of INC.
 
-The single diff replaces INC's ``pt2e_quant/utility.py`` and ``pt2e_compat.py`` with this package's modules and adds
+The single diff replaces INC's ``pt2e_quant/utility.py`` and ``pt2e_compat.py`` with this package's modules, makes
+INC's half-precision rewriter read ``set_local`` entries through the fixed utility (:func:`_rewriter_edit`), and adds
 every ``test_*.py`` under this project's ``test/torch`` as a new file under INC's ``test/torch``, with the package
 name rewritten to INC's. A replaced module keeps INC's license header: it is a modification of INC's file, whose
 copyright notice the Apache License (section 4(c)) asks us to retain, and the diff stays off lines that do not change.
@@ -60,6 +61,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # INC's module of torch version names (TORCH_VERSION_2_11_0 = Version("2.11.0"), ...), which the modules import.
 _ENVIRON = f"{_INC_PACKAGE}/torch/utils/environ.py"
+# INC's half-precision rewriter, and its one reading of a config's set_local entries, which goes through the fixed
+# utility's split_local_configs instead (an op name that INC also files under op types is an op name).
+_REWRITER = f"{_INC_PACKAGE}/{_PT2E_DIR}/half_precision_rewriter.py"
+_REWRITER_READ = "config._get_op_name_op_type_config()"
+_REWRITER_SPLIT = "split_local_configs(config)"
+_REWRITER_IMPORT = f"from {_INC_PACKAGE}.{_PT2E_DIR.replace('/', '.')}.utility import split_local_configs\n"
 _VERSION_NAME = re.compile(r"\bTORCH_VERSION_(\d+)_(\d+)_(\d+)\b")
 # What the diff or series is built against with --inc-src: the replaced modules' directory, INC's version names and
 # INC's tests.
@@ -219,6 +226,7 @@ def upstream_files(inc_src=None, project_root=PROJECT_ROOT):
             new = _split_header(old)[0] + _split_header(new)[1]
         files.append(UpstreamFile(path, old, new))
     files += _environ_backport(inc_root, [file.new for file in files])
+    files += _rewriter_edit(inc_root)
     for test in sorted(test_root.rglob(_TEST_PATTERN)):
         path = f"{_TEST_DIR}/{test.relative_to(test_root).as_posix()}"
         if (inc_root / path).exists():
@@ -252,6 +260,36 @@ def _environ_backport(inc_root, modules):
     lines = "".join(f'{name} = Version("{".".join(_VERSION_NAME.fullmatch(name).groups())}")\n' for name in missing)
     end = [match.end() for match in re.finditer(r"^TORCH_VERSION_\w+ = .*\n", old, flags=re.M)][-1]
     return [UpstreamFile(_ENVIRON, old, old[:end] + lines + old[end:])]
+
+
+def _rewriter_edit(inc_root):
+    """Make INC's half-precision rewriter read the set_local entries of a config through ``split_local_configs``.
+
+    Every INC release (3.0.2 to main) reads them with ``config._get_op_name_op_type_config()`` and looks each op-type
+    key up in ``torch.nn``, which fails at convert on an op name that INC files under op types as well (with
+    intel_extension_for_pytorch imported; INC<3.2 always).
+
+    Args:
+        inc_root (Path): The INC base.
+
+    Returns:
+        list[UpstreamFile]: The rewriter with the import after INC's last ``from neural_compressor...`` import and its
+        reading replaced, or nothing when the base has no rewriter.
+
+    Raises:
+        ValueError: The rewriter does not read the entries exactly once as every INC release does.
+    """
+    path = inc_root / _REWRITER
+    if not path.is_file():
+        return []
+    old = _read(path)
+    if old.count(_REWRITER_READ) != 1:
+        raise ValueError(
+            f"{path} reads {_REWRITER_READ} {old.count(_REWRITER_READ)} times, not once as INC 3.0.2 to main"
+        )
+    end = [match.end() for match in re.finditer(rf"^from {_INC_PACKAGE}\.\S+ import .*\n", old, flags=re.M)][-1]
+    new = old[:end] + _REWRITER_IMPORT + old[end:]
+    return [UpstreamFile(_REWRITER, old, new.replace(_REWRITER_READ, _REWRITER_SPLIT))]
 
 
 def _blob_id(text):

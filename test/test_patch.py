@@ -10,6 +10,7 @@ from packaging.version import Version
 
 import neural_compressor_pt2e_fix
 from neural_compressor.torch.algorithms.pt2e_quant import core as inc_core
+from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter as inc_rewriter
 from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
 from neural_compressor_pt2e_fix import PatchError, apply_patch, is_patched, patch, patched, remove_patch
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility as fixed_utility
@@ -20,12 +21,15 @@ FACTORY_NAMES = [
     "_map_inc_config_to_torch_quant_config",
     "create_xiq_quantizer_from_pt2e_config",
 ] + (["create_default_xiq_quantizer_config"] if hasattr(inc_utility, "create_default_xiq_quantizer_config") else [])
+# The half-precision rewriter's reader of set_local entries, which the patch wraps.
+READER = "_parse_node_candidate_set_from_user_config"
 
 
 def _bindings():
-    """INC's current bindings of the factory names, in utility and in core."""
+    """INC's current bindings of the factory names, in utility and in core, and of the rewriter's reader."""
     names = [(inc_utility, name) for name in FACTORY_NAMES]
     names += [(inc_core, name) for name in FACTORY_NAMES if hasattr(inc_core, name)]
+    names.append((inc_rewriter, READER))
     return {(module.__name__, name): getattr(module, name) for module, name in names}
 
 
@@ -62,8 +66,11 @@ def test_apply_rebinds_utility_and_core(unpatched):
     assert is_patched()
     for (module, name), original in unpatched.items():
         current = sys.modules[module].__dict__[name]
-        assert current is getattr(fixed_utility, name)
         assert current is not original
+        if name == READER:
+            assert current.__wrapped__ is original
+        else:
+            assert current is getattr(fixed_utility, name)
 
 
 def test_apply_is_idempotent():
@@ -135,6 +142,17 @@ def test_a_different_layout_is_refused_naming_the_inc_version(monkeypatch, unpat
     assert str(info.value) == (
         f"INC {INC_VERSION} is laid out differently from INC 3.0.2 to 3.10: it lacks "
         "_map_inc_config_to_torch_quant_config"
+    )
+    assert not is_patched()
+
+
+def test_a_rewriter_without_its_reader_is_refused(monkeypatch, unpatched):
+    monkeypatch.delattr(inc_rewriter, READER)
+    with pytest.raises(PatchError) as info:
+        apply_patch()
+    assert str(info.value) == (
+        f"INC {INC_VERSION} is laid out differently from INC 3.0.2 to 3.10: it lacks "
+        f"neural_compressor.torch.algorithms.pt2e_quant.half_precision_rewriter.{READER}"
     )
     assert not is_patched()
 

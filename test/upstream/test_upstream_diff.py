@@ -31,7 +31,9 @@ USED_NAMES = {name for path in OURS.values() for name in re.findall(r"\bTORCH_VE
 MISSING_NAMES = sorted(
     name for name in USED_NAMES if not re.search(rf"^{name} = ", (INSTALLED / ENVIRON).read_text(), flags=re.M)
 )
-CHANGED = (*MODULES, ENVIRON) if MISSING_NAMES else MODULES
+# INC's half-precision rewriter reads set_local entries through the fixed utility (every INC has the rewriter).
+REWRITER = f"{PT2E}/half_precision_rewriter.py"
+CHANGED = (*MODULES, ENVIRON, REWRITER) if MISSING_NAMES else (*MODULES, REWRITER)
 # INC main: a work tree or git directory named by INC_SRC, else the mirror of this project's build machine.
 INC_SRC = Path(os.environ.get("INC_SRC") or "/work/.mirror/intel+neural-compressor/repo")
 # The quick subset of our tests run on the patched copy here (`make upstream-check` runs them all): table-driven
@@ -118,6 +120,14 @@ class TestDiffContent:
             else:  # INC before 3.8.1 has no pt2e_compat.py (utility.py it has since 3.0): the diff adds it.
                 assert path == f"{PT2E}/pt2e_compat.py"
                 assert header[1] == "new file mode 100644"
+
+    def test_the_rewriter_reads_set_local_entries_through_the_fixed_utility(self, diff):
+        _, hunks = sections(diff)[REWRITER]
+        assert [line for _, lines in hunks for line in lines if line[0] in "+-"] == [
+            "+from neural_compressor.torch.algorithms.pt2e_quant.utility import split_local_configs",
+            "-    op_type_configs, op_name_configs = config._get_op_name_op_type_config()",
+            "+    op_type_configs, op_name_configs = split_local_configs(config)",
+        ]
 
     def test_adds_each_test_as_a_new_file_whole(self, diff):
         parts = sections(diff)
@@ -420,8 +430,8 @@ class TestIncMain:
     def test_diff_against_main_applies(self, main_tree):
         diff = upstream.build_diff(main_tree)
         parts = sections(diff)
-        assert set(parts) == set(MODULES) | set(OUR_TESTS)
-        assert all(parts[path][0][1].startswith("index ") for path in MODULES)
+        assert set(parts) == {*MODULES, REWRITER, *OUR_TESTS}
+        assert all(parts[path][0][1].startswith("index ") for path in (*MODULES, REWRITER))
         upstream.apply_diff(diff, main_tree, check_only=True)
 
     def test_diff_against_the_installed_inc_equals_the_diff_against_main(self, main_tree, diff):

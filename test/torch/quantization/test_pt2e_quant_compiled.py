@@ -196,15 +196,7 @@ class TestDynamicActivations:
             prepare(export(model, example_inputs=(x,)), quant_config=DynamicQuantConfig(act_sym=True))
 
 
-def _names_filed_as_types():
-    """Whether the installed INC files a set_local op name under op types too (INC<3.2), which the fix refuses."""
-    config = StaticQuantConfig()
-    config.set_local("conv", StaticQuantConfig())
-    return "conv" in config._get_op_name_op_type_config()[0]
-
-
 @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-@pytest.mark.skipif(_names_filed_as_types(), reason="INC<3.2 files op names under op types: set_local by name refused")
 @pytest.mark.skipif(
     pt2e_compat.PT2E_HOME != "torchao.quantization.pt2e",
     reason="the lone-Conv1d case is torchao's X86 quantizer's; torch.ao's (torch<2.11) varies: 2.7.1 leaves it fp32",

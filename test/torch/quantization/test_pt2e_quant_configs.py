@@ -196,31 +196,14 @@ class TestAccepted:
         assert torch.equal(ours(*example_inputs), reference(*example_inputs))
 
 
-def _files_op_names_under_op_types():
-    """Whether the installed INC, without IPEX, files a set_local op name under op types too (INC<3.2 does)."""
-    config = StaticQuantConfig()
-    config.set_local("fc1", StaticQuantConfig())
-    with pytest.MonkeyPatch.context() as context:
-        context.setattr(inc_config, "is_ipex_imported", lambda: False)
-        return "fc1" in config._get_op_name_op_type_config()[0]
-
-
-NAMES_AS_TYPES = _files_op_names_under_op_types()
 # The half-precision dtypes that the installed INC's rewriter applies; it registers no bf16 pattern before INC 3.3.
 HALF_PRECISION = pt2e_compat.half_precision_dtypes()
 
 
 @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
 class TestSetLocal:
-    @pytest.mark.parametrize(
-        "op",
-        [
-            pytest.param("fc1", marks=pytest.mark.skipif(NAMES_AS_TYPES, reason="INC<3.2 refuses set_local by name")),
-            torch.nn.Linear,
-        ],
-    )
-    def test_fp32_by_op_name_and_type(self, op, monkeypatch):
-        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: False)
+    @pytest.mark.parametrize("op", ["fc1", torch.nn.Linear], ids=["op_name", "op_type"])
+    def test_fp32_by_op_name_and_type(self, op):
         model, example_inputs = _model("two_linear")
         config = StaticQuantConfig()
         config.set_local(op, StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
@@ -233,6 +216,46 @@ class TestSetLocal:
         ) == {
             "quantized_decomposed.quantize_per_tensor.default": quantized,
             "quantized_decomposed.quantize_per_channel.default": quantized,
+        }
+
+    @pytest.mark.parametrize("ipex_imported", [False, True], ids=["ipex_not_imported", "ipex_imported"])
+    def test_dynamic_fp32_by_op_name(self, ipex_imported, monkeypatch):
+        # With IPEX imported (INC<3.2: always) INC files "fc1" under op types as well; it stays an op name, and INC's
+        # half-precision rewriter does not look it up in torch.nn at convert.
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: ipex_imported)
+        model, example_inputs = _model("two_linear")
+        config = DynamicQuantConfig(act_sym=True)
+        config.set_local("fc1", DynamicQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        q_model = _quantize(model, example_inputs, config)
+        # What fc1 and fc2 (in graph order) read as weight: the fp32 parameter (get_attr), or a dequantized int8 one.
+        weights = [
+            node.args[1].op if node.args[1].op == "get_attr" else str(node.args[1].target)
+            for node in q_model.graph.nodes
+            if node.target == torch.ops.aten.linear.default
+        ]
+        assert weights == ["get_attr", "quantized_decomposed.dequantize_per_channel.default"]
+
+    @pytest.mark.parametrize("half", HALF_PRECISION)
+    @pytest.mark.parametrize("ipex_imported", [False, True], ids=["ipex_not_imported", "ipex_imported"])
+    def test_half_precision_by_op_name(self, half, ipex_imported, monkeypatch):
+        # Dynamic: with IPEX imported INC sends static configs to its IPEX backend.
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: ipex_imported)
+        model, example_inputs = _model("two_linear")
+        config = DynamicQuantConfig(act_sym=True)
+        config.set_local("fc1", DynamicQuantConfig(w_dtype=half, act_dtype=half))
+        q_model = _quantize(model, example_inputs, config)
+        # fc1 runs in half precision (4 casts around it), fc2 in int8: its weight and input are quantized.
+        assert _count(
+            q_model,
+            [
+                "quantized_decomposed.quantize_per_channel.default",
+                "quantized_decomposed.choose_qparams_symmetric.tensor",
+            ]
+            + ["aten.to.dtype"],
+        ) == {
+            "quantized_decomposed.quantize_per_channel.default": 1,
+            "quantized_decomposed.choose_qparams_symmetric.tensor": 1,
+            "aten.to.dtype": 4,
         }
 
     @pytest.mark.parametrize("half", HALF_PRECISION)
@@ -323,17 +346,6 @@ class TestRejected:
         model, example_inputs = _model("conv_pool_linear")
         config = StaticQuantConfig(w_dtype="bf16", act_dtype="bf16")
         with pytest.raises(ValueError, match=re.escape("w_dtype='bf16' is not supported: INC's half-precision")):
-            prepare(export(model, example_inputs=example_inputs), quant_config=config)
-        assert prepare_pt2e_calls == []
-
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-    def test_set_local_by_name_with_ipex_imported(self, monkeypatch, prepare_pt2e_calls):
-        # INC files the op name under op types as well; its half-precision rewriter would fail on it at convert.
-        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: True)
-        model, example_inputs = _model("two_linear")
-        config = DynamicQuantConfig()
-        config.set_local("fc1", DynamicQuantConfig(w_dtype="fp32", act_dtype="fp32"))
-        with pytest.raises(ValueError, match=re.escape("set_local op name='fc1' is not supported: INC files it")):
             prepare(export(model, example_inputs=example_inputs), quant_config=config)
         assert prepare_pt2e_calls == []
 

@@ -749,6 +749,24 @@ def _op_type_targets(op_type):
     return targets
 
 
+def split_local_configs(config):
+    """Split the ``set_local`` entries of an INC config into those by op type and those by op name.
+
+    With intel_extension_for_pytorch imported (INC<3.2: always) INC files every op name under op types as well, with
+    the same config, for its IPEX backend. The PT2E path takes such an entry as the op name it is, as INC does
+    without IPEX; the quantizer factory and INC's half-precision rewriter both read the entries through here.
+
+    Args:
+        config: An INC config, with its ``set_local`` entries.
+
+    Returns:
+        tuple[dict, dict]: Op type name -> config, and op name -> config.
+    """
+    op_type_configs, op_name_configs = config._get_op_name_op_type_config()
+    op_type_configs = {key: value for key, value in op_type_configs.items() if op_name_configs.get(key) is not value}
+    return op_type_configs, op_name_configs
+
+
 def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86InductorQuantizer:
     """Creates an instance of X86InductorQuantizer based on the given configuration.
 
@@ -766,7 +784,7 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
     """
     quantizer = _X86InductorQuantizerChecked()
     quantizer.set_global(_map_inc_config_to_torch_quant_config(config, is_dynamic))
-    op_type_configs, op_name_configs = config._get_op_name_op_type_config()
+    op_type_configs, op_name_configs = split_local_configs(config)
     if (op_type_configs or op_name_configs) and not SUPPORTS_LOCAL_CONFIG:
         raise _unsupported(
             "set_local",
@@ -775,9 +793,6 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
             f"the X86InductorQuantizer of torch {torch.__version__} takes no config per op name",
             "upgrade to torch>=2.5, or remove the set_local calls",
         )
-    # An op name filed under op types as well, with the same config: INC does so with IPEX imported (INC<3.2: always).
-    names_as_types = sorted(key for key, value in op_type_configs.items() if op_name_configs.get(key) is value)
-    op_type_configs = {key: value for key, value in op_type_configs.items() if key not in names_as_types}
     for op_type, local_config in op_type_configs.items():
         quant_config = _map_inc_config_to_torch_quant_config(local_config, is_dynamic)
         for target in _op_type_targets(op_type):
@@ -787,13 +802,4 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
                 quantizer.set_function_type_qconfig(target, quant_config)
     for op_name, local_config in op_name_configs.items():
         quantizer.set_module_name_qconfig(op_name, _map_inc_config_to_torch_quant_config(local_config, is_dynamic))
-    if names_as_types:
-        raise _unsupported(
-            "set_local op name",
-            names_as_types[0],
-            None,
-            "INC files it under op types as well (INC<3.2 always, later INC with intel_extension_for_pytorch "
-            "imported), and INC's half-precision rewriter then looks it up in torch.nn and fails at convert",
-            "set_local by op type instead, or use INC>=3.2 without importing intel_extension_for_pytorch",
-        )
     return quantizer

@@ -25,16 +25,6 @@ ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["u
 ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
 
 
-def _files_op_names_under_op_types():
-    """Whether the installed INC, without IPEX, files a set_local op name under op types too (INC<3.2 does)."""
-    config = StaticQuantConfig()
-    config.set_local("fc1", StaticQuantConfig())
-    with pytest.MonkeyPatch.context() as context:
-        context.setattr(inc_config, "is_ipex_imported", lambda: False)
-        return "fc1" in config._get_op_name_op_type_config()[0]
-
-
-NAMES_AS_TYPES = _files_op_names_under_op_types()
 # The float dtypes an op config may give: fp32, and the half-precision dtypes the installed INC applies.
 APPLIED_FLOAT_DTYPES = ["fp32", *pt2e_compat.half_precision_dtypes()]
 # The integer range of each quantized dtype.
@@ -463,39 +453,25 @@ class TestQuantizerFromConfig:
         assert (weight["qscheme"], weight["ch_axis"]) == (torch.per_channel_symmetric, 0)
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-    @pytest.mark.skipif(NAMES_AS_TYPES, reason="the installed INC files op names under op types (INC<3.2)")
-    def test_set_local_by_name_and_type(self, monkeypatch):
-        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: False)
+    @pytest.mark.parametrize("ipex_imported", [False, True], ids=["ipex_not_imported", "ipex_imported"])
+    def test_set_local_by_name_and_type(self, ipex_imported, monkeypatch):
+        # With IPEX imported (INC<3.2: always) INC files an op name under op types as well: it stays an op name.
+        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: ipex_imported)
+        by_name = StaticQuantConfig(w_dtype="fp32", act_dtype="fp32")
+        by_type = StaticQuantConfig(w_granularity="per_tensor")
         config = StaticQuantConfig()
-        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
-        config.set_local(torch.nn.Linear, StaticQuantConfig(w_granularity="per_tensor"))
+        config.set_local("fc1", by_name)
+        config.set_local(torch.nn.Linear, by_type)
+        assert utility.split_local_configs(config) == ({"Linear": by_type}, {"fc1": by_name})
         quantizer = create_xiq_quantizer_from_pt2e_config(config)
         assert quantizer.module_name_qconfig == {"fc1": None}
-        linear_config = quantizer.operator_type_qconfig[torch.ops.aten.linear.default]
-        weight = _spec_fields(linear_config.weight)
+        assert list(quantizer.operator_type_qconfig) == [torch.ops.aten.linear.default]
+        weight = _spec_fields(quantizer.operator_type_qconfig[torch.ops.aten.linear.default].weight)
         assert (weight["qscheme"], weight["ch_axis"], weight["observer"], weight["observer_kwargs"]) == (
             torch.per_channel_symmetric,
             0,
             utility.PerChannelSharedScaleObserver,
             {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
-        )
-
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-    def test_set_local_by_name_with_ipex_imported(self, monkeypatch):
-        # With IPEX imported (INC<3.2: always) INC files an op name under op types as well, and its half-precision
-        # rewriter fails on it at convert: refused before any work.
-        monkeypatch.setattr(inc_config, "is_ipex_imported", lambda: True)
-        config = StaticQuantConfig()
-        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
-        config.set_local(torch.nn.Linear, StaticQuantConfig(w_granularity="per_tensor"))
-        assert sorted(config._get_op_name_op_type_config()[0]) == ["Linear", "fc1"]
-        with pytest.raises(ValueError) as info:
-            create_xiq_quantizer_from_pt2e_config(config)
-        assert str(info.value) == (
-            "set_local op name='fc1' is not supported: INC files it under op types as well (INC<3.2 always, later "
-            "INC with intel_extension_for_pytorch imported), and INC's half-precision rewriter then looks it up in "
-            "torch.nn and fails at convert. Fix: set_local by op type instead, or use INC>=3.2 without importing "
-            "intel_extension_for_pytorch."
         )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
