@@ -21,7 +21,10 @@ into exactly one class:
 
 - ``compiled = eager``: the eager run works and the compiled model's output is within the tolerance of it: one
   output step on the toy model (see :func:`output_step`), :data:`ZOO_TOLERANCE_STEPS` int8 steps of the output's
-  range on the zoo (see :func:`zoo_output_step`).
+  range on the zoo (see :func:`zoo_output_step`) plus the int8 model's own rounding-flip noise (:func:`flip_outputs`).
+  Where that noise alone exceeds the steps (a zoo model whose output one flipped tie moves by more), the compiled
+  model is also taken as computed right if it is at least as close to the fp32 model (SQNR) as the eager int8 model
+  is with flipped ties.
 - ``eager ok``: the eager run works; compiling was not requested.
 - ``rejected early``: ``prepare`` raised a ValueError or TypeError whose message contains ``field=value!r`` for a
   field that the setting changes from INC's default (the user learns which of their choices is at fault).
@@ -50,6 +53,7 @@ from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig, convert, prepare
 from neural_compressor_pt2e_fix import zoo
 from neural_compressor_pt2e_fix._console import first_line, quiet
+from neural_compressor_pt2e_fix.demo.metrics import sqnr_db
 from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import is_patched, patched
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
@@ -66,12 +70,18 @@ FIELDS = tuple(support.prefix + field for support in utility.SUPPORTED.values() 
 # Values outside every table of the factory, one per field kind, to see how each INC reports an unknown value.
 _UNKNOWN_VALUES = {"w_dtype": "int4", "w_granularity": "per_group", "w_algo": "mse"}
 # A compiled zoo model may differ from eager by this many int8 steps of the output's range (zoo_output_step), plus
-# the eager int8 model's own rounding-flip noise (flip_noise) where it exceeds them (see docs/conformance.md).
+# the eager int8 model's own rounding-flip noise (flip_outputs) where it exceeds them (see docs/conformance.md).
 ZOO_TOLERANCE_STEPS = 4
-# The relative input perturbation of flip_noise and how many perturbed inputs it runs: 1e-5 moves a value by far less
-# than an int8 step (so only values near a rounding tie change their int8 value) yet flips a few of them per draw.
+# How flip_outputs moves each activation before it is rounded to int8, and how many such runs it makes: a relative
+# 1e-5 is far less than an int8 step (only values near a rounding tie change their int8 value), yet flips a few ties
+# in every quantized layer per run, as inductor's integer requantization may.
 _FLIP_EPS = 1e-5
-_FLIP_TRIALS = 8
+_FLIP_TRIALS = 16
+# The ops that round an activation to int8 in a converted model (static and dynamic quantization).
+_QUANTIZE_OPS = (
+    torch.ops.quantized_decomposed.quantize_per_tensor.default,
+    torch.ops.quantized_decomposed.quantize_per_tensor.tensor,
+)
 # The fields whose single changes the zoo runs: the rest are rejected alike on every model.
 _ZOO_FIELDS = ("w_sym", "w_granularity", "act_dtype", "act_sym", "act_algo")
 # Ops whose weight (args[1]) a set_local in fp32 must leave unquantized, and the ops that dequantize a weight.
@@ -158,8 +168,10 @@ class Outcome:
         max_diff (float or None): max|compiled - eager| when the compiled model ran.
         step (float or None): The converted model's output step (:func:`output_step`, :func:`zoo_output_step`).
         tolerance_steps (int): How many output steps a correct compile may differ from eager.
-        noise (float or None): The eager int8 model's own rounding-flip noise (:func:`flip_noise`), allowed on top of
-            the output steps; None where not measured.
+        noise (float or None): The eager int8 model's own rounding-flip noise (max|flipped - eager| over
+            :func:`flip_outputs`), allowed on top of the output steps; None where not measured.
+        sqnr_db (tuple or None): (SQNR of the compiled output, lowest SQNR of the flipped eager outputs), both against
+            the fp32 model, in dB; measured only where the noise alone exceeds the output steps.
         input_written (bool): Whether the compiled model changed its input tensor.
         local_applied (bool or None): Whether a set_local left its module in fp32; None without a set_local.
     """
@@ -171,6 +183,7 @@ class Outcome:
     step: float = None
     tolerance_steps: int = 1
     noise: float = None
+    sqnr_db: tuple = None
     input_written: bool = False
     local_applied: bool = None
     warnings: tuple = ()
@@ -187,7 +200,7 @@ def classify(setting, outcome, default=None, named=None):
             ``setting`` that differ from ``default``.
 
     Returns:
-        tuple[str, str]: The class and a one-line cause ("" for a working setting).
+        tuple[str, str]: The class and a one-line cause ("" for a working setting, unless the SQNR rule took it).
     """
     if named is None:
         default = default_setting() if default is None else default
@@ -204,14 +217,24 @@ def classify(setting, outcome, default=None, named=None):
         return EAGER, ""
     if outcome.input_written:
         return BROKEN, "compile: the compiled model wrote into its input tensor"
+    return _compare_compiled(outcome, named)
+
+
+def _compare_compiled(outcome, named):
+    """Classify a compiled model that ran and left its input alone, by its output against eager's (see the module)."""
     tolerance = outcome.step * outcome.tolerance_steps + (outcome.noise or 0.0)
-    if outcome.max_diff is not None and outcome.max_diff <= tolerance:
+    if outcome.max_diff <= tolerance:
         return COMPILED, ""
     steps = "one output step" if outcome.tolerance_steps == 1 else f"{outcome.tolerance_steps} output steps"
     steps += "" if outcome.noise is None else f" plus the int8 model's rounding-flip noise ({outcome.noise:.3g})"
     cause = f"compile: max|compiled - eager| = {outcome.max_diff:.3g} exceeds {steps}, {tolerance:.3g}"
+    if outcome.sqnr_db is not None:
+        compiled, flipped = outcome.sqnr_db
+        cause += f"; SQNR vs fp32: compiled {compiled:.2f} dB, eager with flipped ties {flipped:.2f} dB or more"
+        if compiled >= flipped:
+            return COMPILED, cause
     warned = [text for text in outcome.warnings if text.startswith(tuple(named))]
-    if outcome.max_diff is not None and warned:
+    if warned:
         return WARNED, f"{cause}; prepare warned: {warned[0].split('.')[0]}"
     return BROKEN, cause
 
@@ -266,9 +289,10 @@ def _pipeline(model, batches, config, compile_model, export_context=contextlib.n
         export_context (Callable): A context manager factory to export in.
 
     Returns:
-        tuple: The outcome (without its step), the converted model and its eager output (None where not reached).
+        tuple: The outcome (without its step), the converted model, its eager output and its compiled output (None
+        where not reached).
     """
-    outcome, converted, eager = Outcome(compiled=compile_model), None, None
+    outcome, converted, eager, compiled = Outcome(compiled=compile_model), None, None, None
     # INC 3.0.2 leaves W8A8PT2EQuantizer.is_dynamic set after a dynamic run (INC 3.10 resets it): a later static
     # run in this process would quantize dynamically.
     W8A8PT2EQuantizer.is_dynamic = False
@@ -299,7 +323,7 @@ def _pipeline(model, batches, config, compile_model, export_context=contextlib.n
             outcome.max_diff = (compiled - eager).abs().max().item()
     except Exception as exc:
         outcome.failed_at, outcome.error = step, exc
-    return outcome, converted, eager
+    return outcome, converted, eager, compiled
 
 
 def run_setting(setting, compile_model):
@@ -313,7 +337,7 @@ def run_setting(setting, compile_model):
         Outcome: What happened.
     """
     model, batches = _model_and_data()
-    outcome, converted, _ = _pipeline(model, batches, StaticQuantConfig(**setting), compile_model)
+    outcome, converted, _, _ = _pipeline(model, batches, StaticQuantConfig(**setting), compile_model)
     if outcome.max_diff is not None:
         outcome.step = output_step(converted, model)
     return outcome
@@ -375,6 +399,8 @@ def _run_cases(cases, compile_model, progress, default=None):
                 row[column] = {"class": klass, "cause": cause, "max_diff": outcome.max_diff, "step": outcome.step}
                 if outcome.noise is not None:
                     row[column]["noise"] = outcome.noise
+                if outcome.sqnr_db is not None:
+                    row[column]["sqnr_db"] = list(outcome.sqnr_db)
             rows.append(row)
             if progress is not None:
                 print(
@@ -411,26 +437,36 @@ def zoo_cases():
     return cases
 
 
-def flip_noise(converted, x, eager):
-    """Return the eager int8 model's own rounding-flip noise at input ``x``.
+class _FlippedTies(torch.fx.Interpreter):
+    """Run a converted model with every activation moved by a relative :data:`_FLIP_EPS` just before int8 rounding."""
 
-    The input is moved by a relative ``1e-5``, far less than an int8 step, so only values near a rounding tie land
-    one int8 step apart, as they may under inductor's integer requantization; in a deep net one such flip moves the
-    output by several output steps. The noise is the largest output change
-    over :data:`_FLIP_TRIALS` such inputs (seeded, in a forked RNG).
+    def call_function(self, target, args, kwargs):
+        """Run one node, moving the input of a quantize op."""
+        if target in _QUANTIZE_OPS:
+            value = args[0]
+            args = (value * (1 + _FLIP_EPS * torch.randn_like(value)), *args[1:])
+        return super().call_function(target, args, kwargs)
+
+
+def flip_outputs(converted, x):
+    """Return the eager int8 model's outputs at input ``x`` with its rounding ties flipped at random.
+
+    Eager mode runs QDQ in fp32 while the compiled model requantizes in integer arithmetic, so an activation at a
+    rounding tie may land one int8 step apart in the two, in any quantized layer; in a deep net one such flip moves
+    the output by several output steps. Each run moves every activation by a relative :data:`_FLIP_EPS`, far less
+    than an int8 step, just before it is rounded, so that the values near a tie flip as they may under
+    requantization, in every layer at once. Seeded, in a forked RNG.
 
     Args:
         converted (torch.fx.GraphModule): The converted model.
         x (torch.Tensor): The test input.
-        eager (torch.Tensor): ``converted(x)``.
 
     Returns:
-        float: max|converted(x') - eager| over the perturbed inputs x'.
+        list[torch.Tensor]: :data:`_FLIP_TRIALS` outputs.
     """
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(0)
-        moved = [converted(x * (1 + _FLIP_EPS * torch.randn_like(x))) for _ in range(_FLIP_TRIALS)]
-    return max((output - eager).abs().max().item() for output in moved)
+        return [_FlippedTies(converted).run(x) for _ in range(_FLIP_TRIALS)]
 
 
 def zoo_output_step(output):
@@ -481,13 +517,19 @@ def run_zoo_case(name, case, compile_model):
     entry = zoo.MODELS[name]
     model, batches = zoo.build(name)
     config = _zoo_config(case, entry.local)
-    outcome, converted, eager = _pipeline(model, batches, config, compile_model, entry.export_context)
+    outcome, converted, eager, compiled = _pipeline(model, batches, config, compile_model, entry.export_context)
     if converted is not None and case["kind"] == "local":
         outcome.local_applied = _stays_float(converted, entry.local)
     if outcome.max_diff is not None:
         outcome.step, outcome.tolerance_steps = zoo_output_step(eager), ZOO_TOLERANCE_STEPS
-        if outcome.max_diff > outcome.step * outcome.tolerance_steps:
-            outcome.noise = flip_noise(converted, batches[0], eager)
+        steps = outcome.step * outcome.tolerance_steps
+        if outcome.max_diff > steps:
+            flipped = flip_outputs(converted, batches[0])
+            outcome.noise = max((output - eager).abs().max().item() for output in flipped)
+            if outcome.noise > steps:
+                with torch.no_grad():
+                    reference = model(batches[0])
+                outcome.sqnr_db = (sqnr_db(reference, compiled), min(sqnr_db(reference, out) for out in flipped))
     return outcome
 
 

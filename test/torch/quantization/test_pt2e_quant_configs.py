@@ -243,6 +243,12 @@ class TestSetLocal:
         model, example_inputs = _model("two_linear")
         config = DynamicQuantConfig(act_sym=True)
         config.set_local("fc1", DynamicQuantConfig(w_dtype=half, act_dtype=half))
+        error = pt2e_compat.half_precision_by_op_name_error()
+        if error is not None:  # INC>=3.9 on torch<2.11: the rewriter calls a function torch.ao's PT2E lacks.
+            message = f"set_local op name='fc1' is not supported: with act_dtype={half!r} INC's half-precision rewriter"
+            with pytest.raises(ValueError, match=re.escape(message)):
+                _quantize(model, example_inputs, config)
+            return
         q_model = _quantize(model, example_inputs, config)
         # fc1 runs in half precision (4 casts around it), fc2 in int8: its weight and input are quantized.
         assert _count(

@@ -19,6 +19,7 @@ package imports names from this module and never checks a torch version.
 """
 
 import functools
+import types
 from importlib import import_module
 
 import torch
@@ -171,6 +172,35 @@ def half_precision_dtypes():
     return tuple(name for name, dtype in dtypes.items() if HALF_PRECISION_PATTERN_REGISTRY.get(dtype))
 
 
+class _OneOpNameConfig:
+    """A config with one fp16 set_local entry by op name, as INC's half-precision rewriter reads configs."""
+
+    def _get_op_name_op_type_config(self):
+        return {}, {"probe": types.SimpleNamespace(act_dtype="fp16")}
+
+
+@functools.cache
+def half_precision_by_op_name_error():
+    """Return why the installed INC's half-precision rewriter cannot select the ops of a set_local entry by op name.
+
+    INC 3.9 and later build that selection with ``xpq.get_module_name_filter``, which torchao's xnnpack quantizer
+    has and torch.ao's (the PT2E home before torch 2.11) does not; INC 3.0.2 to 3.8 call ``_get_module_name_filter``,
+    which torch.ao's has. So the rewriter's reader is run once on such an entry and an empty graph, whatever the
+    release. Imported on call, as in :func:`half_precision_dtypes`.
+
+    Returns:
+        str or None: The first line of the error the rewriter raises, or None where it works.
+    """
+    from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
+
+    graph_module = torch.fx.GraphModule(torch.nn.Module(), torch.fx.Graph())
+    try:
+        half_precision_rewriter._parse_node_candidate_set_from_user_config(_OneOpNameConfig(), graph_module)
+    except AttributeError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 __all__ = [
     "DYNAMIC_SYMMETRIC_SINCE",
     "INT8_ACTIVATIONS_SINCE",
@@ -188,6 +218,7 @@ __all__ = [
     "QuantizationSpec",
     "X86InductorQuantizer",
     "convert_pt2e",
+    "half_precision_by_op_name_error",
     "half_precision_dtypes",
     "dynamic_affine_compiles_right",
     "module_name_filter",

@@ -43,6 +43,7 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     QuantizationSpec,
     X86InductorQuantizer,
     dynamic_affine_compiles_right,
+    half_precision_by_op_name_error,
     half_precision_dtypes,
     module_name_filter,
 )
@@ -749,6 +750,28 @@ def _op_type_targets(op_type):
     return targets
 
 
+def _check_half_precision_by_op_name(op_name, local_config):
+    """Reject a half-precision set_local by op name where INC's rewriter fails to select ops by name at convert.
+
+    Args:
+        op_name (str): The op name of the set_local entry.
+        local_config: Its INC config.
+
+    Raises:
+        ValueError: The config asks for fp16/bf16 and the installed INC's rewriter cannot apply it by name.
+    """
+    error = half_precision_by_op_name_error()
+    if error is not None and local_config.act_dtype in FLOAT_DTYPES[1:]:
+        raise _unsupported(
+            "set_local op name",
+            op_name,
+            None,
+            f"with act_dtype={local_config.act_dtype!r} INC's half-precision rewriter would fail on it at convert: "
+            f"on this INC and torch {torch.__version__} it cannot select ops by name ({error})",
+            "set_local by op type instead, or use torch>=2.11, where INC takes the PT2E API from torchao",
+        )
+
+
 def split_local_configs(config):
     """Split the ``set_local`` entries of an INC config into those by op type and those by op name.
 
@@ -801,5 +824,6 @@ def create_xiq_quantizer_from_pt2e_config(config, is_dynamic=False) -> X86Induct
             else:
                 quantizer.set_function_type_qconfig(target, quant_config)
     for op_name, local_config in op_name_configs.items():
+        _check_half_precision_by_op_name(op_name, local_config)
         quantizer.set_module_name_qconfig(op_name, _map_inc_config_to_torch_quant_config(local_config, is_dynamic))
     return quantizer

@@ -475,6 +475,22 @@ class TestQuantizerFromConfig:
         )
 
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_half_precision_by_op_name_where_incs_rewriter_cannot_select_by_name(self, monkeypatch):
+        error = "AttributeError: module 'xnnpack_quantizer' has no attribute 'get_module_name_filter'"
+        monkeypatch.setattr(utility, "half_precision_by_op_name_error", lambda: error)
+        config = StaticQuantConfig()
+        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
+        assert create_xiq_quantizer_from_pt2e_config(config).module_name_qconfig == {"fc1": None}
+        config.set_local("fc2", StaticQuantConfig(w_dtype="fp16", act_dtype="fp16"))
+        with pytest.raises(ValueError) as info:
+            create_xiq_quantizer_from_pt2e_config(config)
+        assert str(info.value) == (
+            "set_local op name='fc2' is not supported: with act_dtype='fp16' INC's half-precision rewriter would fail "
+            f"on it at convert: on this INC and torch {torch.__version__} it cannot select ops by name ({error}). "
+            "Fix: set_local by op type instead, or use torch>=2.11, where INC takes the PT2E API from torchao."
+        )
+
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_of_a_type_the_x86_quantizer_cannot_configure(self):
         config = StaticQuantConfig()
         config.set_local(torch.nn.MaxPool3d, StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
