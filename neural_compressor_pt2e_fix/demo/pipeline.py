@@ -103,6 +103,7 @@ class Workload:
         score (Callable): ``(fp32 outputs, int8 outputs) -> dict`` of figures, keyed as :attr:`columns`.
         columns (tuple[Column, ...]): The figures the tables show.
         description (list[str]): Lines that say what the data are.
+        eager_only (dict): Label -> why that config is scored in eager mode only, neither compiled nor timed.
     """
 
     title: str
@@ -115,6 +116,7 @@ class Workload:
     score: Callable
     columns: tuple
     description: list
+    eager_only: dict = dataclasses.field(default_factory=dict)
 
 
 class Progress:
@@ -308,9 +310,13 @@ def measure(workload, plan, progress):
     with torch._inductor.config.patch(freezing=True), torch.no_grad():
         for label in plan.configs:
             converted, ratio = quantize(workload, workload.configs[label], progress, label)
-            compiled[label], figures, outputs = _compile_and_score(
-                workload, label, converted, reference, size, progress
-            )
+            if label in workload.eager_only:
+                outputs = _outputs(converted, workload.evaluation, EAGER_BATCH, progress, f"int8 {label} (eager)")
+                figures = {**workload.score(reference, outputs), "kernels": None}
+            else:
+                compiled[label], figures, outputs = _compile_and_score(
+                    workload, label, converted, reference, size, progress
+                )
             result["configs"][label] = {**figures, "calibration_ratio": ratio, "outputs": outputs}
         compiled = {"fp32": torch.compile(workload.model, dynamic=False), **compiled}
         for batch_size in plan.batch_sizes:
@@ -353,20 +359,25 @@ def report(workload, plan, result, plan_name):
         f"{'config':<12}  {headers}  {kernel_headers}  calibration per batch",
     ]
     for label, figures in result["configs"].items():
-        kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
+        if figures["kernels"] is None:
+            kernels = "  ".join(f"{'eager only':>19}" for _ in kinds)
+        else:
+            kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
         lines.append(
             f"{label:<12}  {_cells(workload, figures)}  {kernels}  {figures['calibration_ratio']:.2f}x an fp32 forward"
         )
+    lines += [f"{label}: eager only, not compiled or timed: {why}" for label, why in workload.eager_only.items()]
+    timed = [label for label in plan.configs if label not in workload.eager_only]
     lines += [
         "",
         f"latency of the compiled models: median of {plan.runs} runs after {plan.warmup} warm-up runs, "
         f"{result['threads']} threads; speed-up = fp32 / int8",
-        f"{'batch':>5}  {'fp32 (ms)':>9}" + "".join(f"  {label + ' (ms)':>16}  speed-up" for label in plan.configs),
+        f"{'batch':>5}  {'fp32 (ms)':>9}" + "".join(f"  {label + ' (ms)':>16}  speed-up" for label in timed),
     ]
     for size, times in result["latency"].items():
         lines.append(
             f"{size:>5}  {times['fp32']:>9.2f}"
-            + "".join(f"  {times[label]:>16.2f}  {times['fp32'] / times[label]:>7.2f}x" for label in plan.configs)
+            + "".join(f"  {times[label]:>16.2f}  {times['fp32'] / times[label]:>7.2f}x" for label in timed)
         )
     if not result["variants"]:
         return "\n".join(lines)

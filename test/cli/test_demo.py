@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from neural_compressor_pt2e_fix import cli, demo
-from neural_compressor_pt2e_fix.demo import metrics
+from neural_compressor_pt2e_fix.demo import metrics, pipeline
 
 
 def needs(*models, modules=()):
@@ -179,6 +179,45 @@ class TestPhotos:
 
         with pytest.raises(ValueError, match=r"^photo 'astronaut' has 46 crops, 47 were asked for$"):
             data.crops(["astronaut"], 47)
+
+
+def test_report_of_an_eager_only_config():
+    # A config the demo scores in eager mode only (act_int8 on a CPU without AMX) shows no kernel count and no
+    # latency column, and the report says why.
+    workload = pipeline.Workload(
+        title="M",
+        model=None,
+        calibration=[],
+        evaluation=(),
+        configs={},
+        default="default",
+        totals={"linear": 2},
+        score=None,
+        columns=(pipeline.Column("cosine", "mean cosine", "{:.3f}"),),
+        description=[],
+        eager_only={"act_int8": "slow kernel"},
+    )
+    plan = pipeline.Plan(calibration=1, evaluation=1, batch_sizes=(1,), configs=("default", "act_int8"), variants=())
+    result = {
+        "stack": {"torch": "t", "torchao": "a", "INC": "i"},
+        "threads": 2,
+        "configs": {
+            "default": {"cosine": 0.99, "kernels": {"linear": 2}, "calibration_ratio": 1.5},
+            "act_int8": {"cosine": 0.98, "kernels": None, "calibration_ratio": 1.4},
+        },
+        "latency": {1: {"fp32": 10.0, "default": 5.0}},
+        "variants": {},
+    }
+    lines = pipeline.report(workload, plan, result, "quick").splitlines()
+    assert lines[-7:] == [
+        "default             0.990              2/2      1.50x an fp32 forward",
+        "act_int8            0.980           eager only  1.40x an fp32 forward",
+        "act_int8: eager only, not compiled or timed: slow kernel",
+        "",
+        "latency of the compiled models: median of 20 runs after 3 warm-up runs, 2 threads; speed-up = fp32 / int8",
+        "batch  fp32 (ms)      default (ms)  speed-up",
+        "    1      10.00              5.00     2.00x",
+    ]
 
 
 def _png_size(path):

@@ -156,6 +156,20 @@ INT8_ACTIVATIONS_SINCE = Version("2.9.0")
 SUPPORTS_INT8_ACTIVATIONS = get_torch_version() >= INT8_ACTIVATIONS_SINCE
 
 
+def int8_inputs_have_fast_kernels():
+    """Tell whether oneDNN has fast int8 kernels for a Linear whose input is int8 (signed) on this CPU.
+
+    The X86 backend's int8-input Linear is built for AMX: on a 2-core AMD EPYC with AVX512-VNNI and no AMX (torch
+    2.14.1), ONEDNN_VERBOSE shows oneDNN running it with its reference kernel (``matmul,ref_int8:any``), about a
+    thousand times slower than with a uint8 input. So: True on CPUs with AMX tiles.
+
+    Returns:
+        bool: Whether the CPU has AMX tiles (False where torch cannot tell).
+    """
+    is_amx_tile_supported = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool(is_amx_tile_supported and is_amx_tile_supported())
+
+
 def half_precision_dtypes():
     """Return the half-precision dtypes that the installed INC's rewriter applies to unquantized ops after convert.
 
@@ -220,6 +234,7 @@ __all__ = [
     "convert_pt2e",
     "half_precision_by_op_name_error",
     "half_precision_dtypes",
+    "int8_inputs_have_fast_kernels",
     "dynamic_affine_compiles_right",
     "module_name_filter",
     "move_exported_model_to_eval",

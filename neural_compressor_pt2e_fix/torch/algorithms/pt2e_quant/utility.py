@@ -45,6 +45,7 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     dynamic_affine_compiles_right,
     half_precision_by_op_name_error,
     half_precision_dtypes,
+    int8_inputs_have_fast_kernels,
     module_name_filter,
 )
 
@@ -499,6 +500,7 @@ def _map_inc_config_to_torch_quant_config(inc_config, is_dynamic=False) -> Quant
         logger.debug("Got non-quantizable data types, skipping quantization.")
         return None
     _warn_dynamic_affine(settings["activation"], is_dynamic)
+    _warn_slow_int8_inputs(settings["activation"])
     return _quantization_config(
         _build_spec(*settings["activation"], is_dynamic=is_dynamic), _build_weight_spec(*settings["weight"])
     )
@@ -545,6 +547,23 @@ def _warn_dynamic_affine(activation, is_dynamic):
             f"{torch.__version__} compiles it wrongly for an activation that is all positive or all negative (its "
             "choose_qparams leaves 0 out of the range, so the scale is too small and values saturate). Fix: set "
             "act_sym=True to compile the model.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_slow_int8_inputs(activation):
+    """Warn that int8 activations, computed right, run oneDNN's reference kernel on a CPU without AMX.
+
+    Args:
+        activation (tuple): The activation setting (dtype, sym, granularity, algo).
+    """
+    if activation[0] == "int8" and not int8_inputs_have_fast_kernels():
+        warnings.warn(
+            "act_dtype='int8' is computed right, but this CPU has no AMX, and there oneDNN runs a Linear with an "
+            "int8 input with its reference kernel (measured on AVX512-VNNI: a compiled 384-1536-384 MLP block took "
+            "seconds per batch where uint8 activations take milliseconds, far slower than fp32). Fix: set "
+            "act_dtype='uint8'.",
             UserWarning,
             stacklevel=3,
         )

@@ -428,6 +428,22 @@ class TestConfigMapping:
             mapped = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
         assert _spec_fields(default.input_activation) == _spec_fields(mapped.input_activation) == DYNAMIC_ACTIVATION
 
+    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch<2.9 rejects int8 activations")
+    @pytest.mark.parametrize("fast", [False, True], ids=["no_amx", "amx"])
+    def test_int8_activations_warn_where_onednn_runs_its_reference_kernel(self, fast, monkeypatch):
+        monkeypatch.setattr(utility, "int8_inputs_have_fast_kernels", lambda: fast)
+        config = StaticQuantConfig(act_dtype="int8")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _map_inc_config_to_torch_quant_config(config)
+        messages = [str(item.message) for item in caught if item.category is UserWarning]
+        if fast:
+            assert messages == []
+        else:
+            assert len(messages) == 1
+            assert messages[0].startswith("act_dtype='int8' is computed right, but this CPU has no AMX, and there ")
+            assert messages[0].endswith(". Fix: set act_dtype='uint8'.")
+
     @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
     def test_dynamic_config(self):
         with warnings.catch_warnings():
