@@ -22,9 +22,8 @@ into exactly one class:
 - ``compiled = eager``: the eager run works and the compiled model's output is within the tolerance of it: one
   output step on the toy model (see :func:`output_step`), :data:`ZOO_TOLERANCE_STEPS` int8 steps of the output's
   range on the zoo (see :func:`zoo_output_step`) plus the int8 model's own rounding-flip noise (:func:`flip_outputs`).
-  Where that noise alone exceeds the steps (a zoo model whose output one flipped tie moves by more), the compiled
-  model is also taken as computed right if it is at least as close to the fp32 model (SQNR) as the eager int8 model
-  is with flipped ties.
+  Where that noise alone exceeds the steps ten times over (a chaotic zoo model), the compiled model is also taken as
+  computed right if it is at least as close to the fp32 model (SQNR) as the eager int8 model is with flipped ties.
 - ``eager ok``: the eager run works; compiling was not requested.
 - ``rejected early``: ``prepare`` raised a ValueError or TypeError whose message contains ``field=value!r`` for a
   field that the setting changes from INC's default (the user learns which of their choices is at fault).
@@ -77,6 +76,12 @@ ZOO_TOLERANCE_STEPS = 4
 # in every quantized layer per run, as inductor's integer requantization may.
 _FLIP_EPS = 1e-5
 _FLIP_TRIALS = 16
+# A zoo model is chaotic where its flip noise exceeds this many times its output-step tolerance: there one flipped
+# tie moves the output by an order of magnitude more than the tolerance, and only accuracy against fp32 can tell a
+# correct compile from a wrong one. Measured on the primary zoo: randomly initialised efficientnet_b0 14 to 80 times,
+# the other models 3 to 15 times, and a known wrong compile (affine dynamic mobilenet_v3_small, inductor's
+# choose_qparams, 2.3 dB less accurate than eager) 7 times, so it stays judged element-wise.
+_CHAOTIC_NOISE = 10
 # The ops that round an activation to int8 in a converted model (static and dynamic quantization).
 _QUANTIZE_OPS = (
     torch.ops.quantized_decomposed.quantize_per_tensor.default,
@@ -171,7 +176,7 @@ class Outcome:
         noise (float or None): The eager int8 model's own rounding-flip noise (max|flipped - eager| over
             :func:`flip_outputs`), allowed on top of the output steps; None where not measured.
         sqnr_db (tuple or None): (SQNR of the compiled output, lowest SQNR of the flipped eager outputs), both against
-            the fp32 model, in dB; measured only where the noise alone exceeds the output steps.
+            the fp32 model, in dB; measured only where the noise exceeds ten times the output steps.
         input_written (bool): Whether the compiled model changed its input tensor.
         local_applied (bool or None): Whether a set_local left its module in fp32; None without a set_local.
     """
@@ -526,7 +531,7 @@ def run_zoo_case(name, case, compile_model):
         if outcome.max_diff > steps:
             flipped = flip_outputs(converted, batches[0])
             outcome.noise = max((output - eager).abs().max().item() for output in flipped)
-            if outcome.noise > steps:
+            if outcome.noise > _CHAOTIC_NOISE * steps:
                 with torch.no_grad():
                     reference = model(batches[0])
                 outcome.sqnr_db = (sqnr_db(reference, compiled), min(sqnr_db(reference, out) for out in flipped))
