@@ -206,6 +206,20 @@ class TestClassify:
         assert all(output[1:].tolist() == [1.0, 0.5] for output in outputs)
 
 
+@pytest.mark.parametrize("noise, measured", [(0.5, True), (0.05, False)], ids=["chaotic", "element-wise"])
+def test_accuracy_is_measured_for_chaotic_models_only(noise, measured, monkeypatch):
+    # The output spans 2, so 4 output steps are 0.031: a flip noise over 10 times that (0.31) makes the model chaotic.
+    x = torch.linspace(-1.0, 1.0, 256)
+    model = torch.nn.Identity()
+    monkeypatch.setattr(zoo, "build", lambda name: (model, [x]))
+    monkeypatch.setattr(matrix, "flip_outputs", lambda converted, x: [x + noise])
+    outcome = matrix.Outcome(compiled=True, max_diff=1.0)
+    monkeypatch.setattr(matrix, "_pipeline", lambda *args: (outcome, model, x, x + 1.0))
+    assert matrix.run_zoo_case("resnet18", {"kind": "static", "fields": {}}, True) is outcome
+    assert outcome.noise == pytest.approx(noise)
+    assert (outcome.sqnr_db is not None) == measured
+
+
 @pytest.mark.parametrize("models, only, compile_model", list(SLICES), ids=["mlp input", "conv1d set_local", "dynamic"])
 def test_zoo_slice(models, only, compile_model, tmp_path):
     if INC not in SLICES[models, only, compile_model]:
