@@ -24,6 +24,7 @@ import contextlib
 import functools
 import importlib
 import sys
+import types
 from importlib import metadata
 
 _INC_PT2E = "neural_compressor.torch.algorithms.pt2e_quant"
@@ -85,23 +86,6 @@ def _import_inc_module(name):
         ) from exc
 
 
-class _SplitLocalConfigs:
-    """A config as INC's half-precision rewriter reads it: its set_local entries, split as the factory splits them.
-
-    Args:
-        config: The INC config the rewriter was given.
-        split (Callable): This package's ``split_local_configs``.
-    """
-
-    def __init__(self, config, split):
-        self._config = config
-        self._split = split
-
-    def _get_op_name_op_type_config(self):
-        """Return (op type -> config, op name -> config), with no op name filed under op types."""
-        return self._split(self._config)
-
-
 def _reading_split_configs(reader, split):
     """Wrap the rewriter's reader of set_local entries so that an op name is never looked up as a torch.nn type.
 
@@ -110,12 +94,13 @@ def _reading_split_configs(reader, split):
         split (Callable): This package's ``split_local_configs``.
 
     Returns:
-        Callable: The reader, given the config through :class:`_SplitLocalConfigs`.
+        Callable: The reader, given a view of the config whose ``_get_op_name_op_type_config()`` (the one method the
+        rewriter calls on it) returns ``split(config)``.
     """
 
     @functools.wraps(reader)
     def read(config, gm):
-        return reader(_SplitLocalConfigs(config, split), gm)
+        return reader(types.SimpleNamespace(_get_op_name_op_type_config=functools.partial(split, config)), gm)
 
     return read
 

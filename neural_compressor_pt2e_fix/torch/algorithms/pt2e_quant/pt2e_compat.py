@@ -186,13 +186,6 @@ def half_precision_dtypes():
     return tuple(name for name, dtype in dtypes.items() if HALF_PRECISION_PATTERN_REGISTRY.get(dtype))
 
 
-class _OneOpNameConfig:
-    """A config with one fp16 set_local entry by op name, as INC's half-precision rewriter reads configs."""
-
-    def _get_op_name_op_type_config(self):
-        return {}, {"probe": types.SimpleNamespace(act_dtype="fp16")}
-
-
 @functools.cache
 def half_precision_by_op_name_error():
     """Return why the installed INC's half-precision rewriter cannot select the ops of a set_local entry by op name.
@@ -207,9 +200,12 @@ def half_precision_by_op_name_error():
     """
     from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
 
+    # A config as the rewriter reads it: no entry by op type, one fp16 entry by op name.
+    entries = ({}, {"probe": types.SimpleNamespace(act_dtype="fp16")})
+    config = types.SimpleNamespace(_get_op_name_op_type_config=lambda: entries)
     graph_module = torch.fx.GraphModule(torch.nn.Module(), torch.fx.Graph())
     try:
-        half_precision_rewriter._parse_node_candidate_set_from_user_config(_OneOpNameConfig(), graph_module)
+        half_precision_rewriter._parse_node_candidate_set_from_user_config(config, graph_module)
     except AttributeError as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
