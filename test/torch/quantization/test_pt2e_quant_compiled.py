@@ -103,6 +103,17 @@ def _scales(q_model, target):
     return [float(node.args[1]) for node in q_model.graph.nodes if node.target == target]
 
 
+def _run_leaving_input_alone(q_model, x):
+    """Run eager and compiled; assert the compiled model neither changed ``x`` nor returned its storage."""
+    before = x.clone()
+    with torch.no_grad():
+        eager = q_model(x)
+    compiled, code = _compile(q_model, x)
+    assert torch.equal(x, before)
+    assert compiled.data_ptr() != x.data_ptr()
+    return eager, compiled, code
+
+
 class TestCompiledModelLeavesItsInputAlone:
     # Stock INC: inductor lowers `x + linear(...)` with x a graph input to oneDNN qlinear_pointwise.binary with the
     # in-place 'sum' post-op, and the returned tensor is the caller's x, overwritten.
@@ -113,12 +124,7 @@ class TestCompiledModelLeavesItsInputAlone:
         torch.manual_seed(0)
         model, x = model_cls().eval(), torch.randn(8, 16)
         q_model = _quantize(model, x, StaticQuantConfig())
-        before = x.clone()
-        with torch.no_grad():
-            eager = q_model(x)
-        compiled, code = _compile(q_model, x)
-        assert torch.equal(x, before)
-        assert compiled.data_ptr() != x.data_ptr()
+        eager, compiled, code = _run_leaving_input_alone(q_model, x)
         # Every Linear still runs as a oneDNN int8 kernel, none with the in-place 'sum' post-op.
         assert len(re.findall(r"onednn\.qlinear_pointwise\.", code)) == linears
         assert "qlinear_pointwise.binary" not in code
@@ -134,12 +140,7 @@ class TestCompiledModelLeavesItsInputAlone:
         torch.manual_seed(0)
         model, x = PreLNMLPBlock().eval(), torch.randn(8, 16)
         q_model = _quantize(model, x, DynamicQuantConfig(act_sym=True))
-        before = x.clone()
-        with torch.no_grad():
-            eager = q_model(x)
-        compiled, code = _compile(q_model, x)
-        assert torch.equal(x, before)
-        assert compiled.data_ptr() != x.data_ptr()
+        eager, compiled, code = _run_leaving_input_alone(q_model, x)
         assert len(re.findall(r"onednn\.qlinear_pointwise\.", code)) == 2
         assert "qlinear_pointwise.binary" not in code
         # The last Linear's output is quantized (uint8 symmetric, scale max|out| / 127.5) before the add: a rounding
