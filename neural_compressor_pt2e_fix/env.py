@@ -27,6 +27,7 @@ import torch
 from neural_compressor.torch.quantization import StaticQuantConfig
 from neural_compressor_pt2e_fix._console import first_line
 from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support as tables
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
 
@@ -77,24 +78,24 @@ def _mapped(factory, **fields):
 
 def _check_per_channel_observer(factory):
     cls = _observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
-    return not issubclass(cls, utility.OBSERVERS["minmax", utility.QSCHEMES["per_channel", True]]), cls.__name__
+    return not issubclass(cls, tables.OBSERVERS["minmax", tables.QSCHEMES["per_channel", True]]), cls.__name__
 
 
 def _check_affine_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", False, "per_channel", "minmax")
     if exc is not None:
         return False, first_line(exc)
-    return spec.qscheme != utility.QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
+    return spec.qscheme != tables.QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
 
 
 def _check_minmax_observer(factory):
     cls = _observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
-    return cls is not utility.OBSERVERS["minmax", utility.QSCHEMES["per_tensor", False]], cls.__name__
+    return cls is not tables.OBSERVERS["minmax", tables.QSCHEMES["per_tensor", False]], cls.__name__
 
 
 def _check_eps(factory):
     eps = float(_observer(_spec(factory, "uint8", False, "per_tensor", "minmax")).eps)
-    return eps != utility.OBSERVER_EPS, f"eps={eps:.3g}"
+    return eps != tables.OBSERVER_EPS, f"eps={eps:.3g}"
 
 
 def _check_unknown_dtype(factory):

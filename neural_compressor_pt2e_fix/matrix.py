@@ -55,7 +55,7 @@ from neural_compressor_pt2e_fix._console import first_line, quiet
 from neural_compressor_pt2e_fix.demo.metrics import sqnr_db
 from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import is_patched, patched
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support
 
 COMPILED = "compiled = eager"
 EAGER = "eager ok"
@@ -65,7 +65,7 @@ BROKEN = "broken"
 CLASSES = (COMPILED, EAGER, REJECTED, WARNED, BROKEN)
 
 # StaticQuantConfig fields, in INC's order: w_dtype, w_sym, w_granularity, w_algo, act_dtype, ...
-FIELDS = tuple(support.prefix + field for support in utility.SUPPORTED.values() for field in utility.FIELDS)
+FIELDS = tuple(role.prefix + field for role in support.SUPPORTED.values() for field in support.FIELDS)
 # Values outside every table of the factory, one per field kind, to see how each INC reports an unknown value.
 _UNKNOWN_VALUES = {"w_dtype": "int4", "w_granularity": "per_group", "w_algo": "mse"}
 # A compiled zoo model may differ from eager by this many int8 steps of the output's range (zoo_output_step), plus
@@ -96,7 +96,7 @@ _WEIGHTED_OPS = (
     torch.ops.aten.linear.default,
 )
 _DEQUANTIZE_PREFIX = "quantized_decomposed.dequantize_per_"
-# Float dtypes (of utility.FLOAT_DTYPES) set for activations only: weights stay int8, so the op is half quantized.
+# Float dtypes (of support.FLOAT_DTYPES) set for activations only: weights stay int8, so the op is half quantized.
 _FLOAT_ACT_DTYPES = ("fp32", "bf16")
 
 
@@ -121,7 +121,7 @@ def label(setting):
     """
     parts = []
     for prefix, name in (("w_", "w"), ("act_", "a")):
-        values = [setting[prefix + field] for field in utility.FIELDS]
+        values = [setting[prefix + field] for field in support.FIELDS]
         values[1] = "sym" if values[1] else "asym"
         parts.append(f"{name}=" + "/".join(map(str, values)))
     return " ".join(parts)
@@ -143,19 +143,19 @@ def settings():
         return [default[field]] + [value for value in table_values if value != default[field]]
 
     product_fields = {
-        "w_granularity": utility.GRANULARITIES,
+        "w_granularity": support.GRANULARITIES,
         "w_sym": (True, False),
-        "w_algo": utility.STATIC_ALGOS,
-        "act_dtype": tuple(utility.DTYPES),
+        "w_algo": support.STATIC_ALGOS,
+        "act_dtype": tuple(support.DTYPES),
         "act_sym": (True, False),
-        "act_algo": utility.STATIC_ALGOS,
+        "act_algo": support.STATIC_ALGOS,
     }
     space = [
         {**default, **dict(zip(product_fields, combination))}
         for combination in itertools.product(*(values(field, table) for field, table in product_fields.items()))
     ]
-    single_changes = [("w_dtype", value) for value in values("w_dtype", utility.DTYPES)[1:]]
-    single_changes += [("act_granularity", value) for value in values("act_granularity", utility.GRANULARITIES)[1:]]
+    single_changes = [("w_dtype", value) for value in values("w_dtype", support.DTYPES)[1:]]
+    single_changes += [("act_granularity", value) for value in values("act_granularity", support.GRANULARITIES)[1:]]
     single_changes += list(_UNKNOWN_VALUES.items())
     single_changes += [("act_dtype", value) for value in _FLOAT_ACT_DTYPES]
     return space + [{**default, field: value} for field, value in single_changes]
@@ -429,8 +429,8 @@ def zoo_cases():
         arguments).
     """
     default = default_setting()
-    table = {"dtype": tuple(utility.DTYPES), "sym": (True, False), "granularity": utility.GRANULARITIES}
-    table["algo"] = utility.STATIC_ALGOS
+    table = {"dtype": tuple(support.DTYPES), "sym": (True, False), "granularity": support.GRANULARITIES}
+    table["algo"] = support.STATIC_ALGOS
     cases = [{"label": "default", "kind": "static", "fields": {}}]
     for field in _ZOO_FIELDS:
         value = next(item for item in table[field.split("_", 1)[1]] if item != default[field])
@@ -492,7 +492,7 @@ def _zoo_config(case, local):
         return DynamicQuantConfig(**case["fields"])
     config = StaticQuantConfig(**case["fields"])
     if case["kind"] == "local":
-        fp32 = utility.FLOAT_DTYPES[0]
+        fp32 = support.FLOAT_DTYPES[0]
         config.set_local(local, StaticQuantConfig(w_dtype=fp32, act_dtype=fp32))
     return config
 

@@ -13,22 +13,25 @@
 # limitations under the License.
 """Make an installed Intel Neural Compressor (INC) use this package's PT2E observer factory, and undo it.
 
-Nothing is patched at import time: call :func:`apply_patch` (or use :func:`patched`). The patch rebinds the factory
-functions in INC's ``pt2e_quant.utility`` module and every INC module that imported them by name (``core``), wraps the
-half-precision rewriter's reading of ``set_local`` entries so that it splits them as the factory does
-(:func:`~neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility.split_local_configs`), and keeps the original
-objects so that :func:`remove_patch` restores them exactly.
+Nothing is patched at import time: call :func:`apply_patch` (or use :func:`patched`). The patch rebinds
+
+- the factory functions of INC's ``pt2e_quant.utility`` module, in it and in every INC module that imported them by
+  name (``core``), to the fixed utility's;
+- in INC's ``core``: ``X86InductorQuantizer`` (the quantizer built without a config) to the checked quantizer, and
+  ``convert_pt2e`` to a convert whose dynamic ranges include 0 (:mod:`.backports`);
+- the half-precision rewriter's reader of ``set_local`` entries to the fixed one (:mod:`.backports`);
+
+and, on an INC whose rewriter registers no bf16 pattern (3.0.2, 3.1.1), makes the factory refuse a bf16 op config.
+It keeps the original objects so that :func:`remove_patch` restores them exactly.
 """
 
 import contextlib
-import functools
 import importlib
 import sys
-import types
 from importlib import metadata
 
 _INC_PT2E = "neural_compressor.torch.algorithms.pt2e_quant"
-_OUR_UTILITY = "neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility"
+_OURS = "neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant"
 # Names INC's utility module has in every supported release (3.0.2 to 3.10), and in later releases only.
 _REQUIRED_NAMES = (
     "create_quant_spec_from_config",
@@ -36,6 +39,10 @@ _REQUIRED_NAMES = (
     "create_xiq_quantizer_from_pt2e_config",
 )
 _OPTIONAL_NAMES = ("create_default_xiq_quantizer_config",)
+# The factory functions that read a config's dtypes, and so must refuse one INC's rewriter does not apply.
+_CONFIG_READERS = ("_map_inc_config_to_torch_quant_config", "create_xiq_quantizer_from_pt2e_config")
+# Names of INC's core module that the patch rebinds there only (every release 3.0.2 to 3.10 imports them by name).
+_CORE_NAMES = ("X86InductorQuantizer", "convert_pt2e")
 # The function of INC's half-precision rewriter (every release 3.0.2 to 3.10) that reads a config's set_local entries.
 _REWRITER_READER = "_parse_node_candidate_set_from_user_config"
 
@@ -86,23 +93,37 @@ def _import_inc_module(name):
         ) from exc
 
 
-def _reading_split_configs(reader, split):
-    """Wrap the rewriter's reader of set_local entries so that an op name is never looked up as a torch.nn type.
+def _replacements(inc_utility, inc_core, inc_rewriter):
+    """Pair each INC object the patch replaces with its replacement.
 
     Args:
-        reader (Callable): INC's ``_parse_node_candidate_set_from_user_config(config, gm)``.
-        split (Callable): This package's ``split_local_configs``.
+        inc_utility (module): INC's ``pt2e_quant.utility``.
+        inc_core (module): INC's ``pt2e_quant.core``.
+        inc_rewriter (module): INC's ``pt2e_quant.half_precision_rewriter``.
 
     Returns:
-        Callable: The reader, given a view of the config whose ``_get_op_name_op_type_config()`` (the one method the
-        rewriter calls on it) returns ``split(config)``.
+        tuple[dict, dict]: id(original) -> (original, replacement) for objects replaced wherever INC bound them, and
+        attribute name of ``inc_core`` -> replacement for those replaced in ``core`` only.
     """
+    from neural_compressor_pt2e_fix import backports
 
-    @functools.wraps(reader)
-    def read(config, gm):
-        return reader(types.SimpleNamespace(_get_op_name_op_type_config=functools.partial(split, config)), gm)
-
-    return read
+    utility = importlib.import_module(f"{_OURS}.utility")
+    x86_quantizer = importlib.import_module(f"{_OURS}.x86_quantizer")
+    registry = inc_rewriter.HALF_PRECISION_PATTERN_REGISTRY
+    all_half_precision = all(registry.get(dtype) for dtype in backports.HALF_PRECISION_DTYPES.values())
+    everywhere = {}
+    for name in _REQUIRED_NAMES + tuple(name for name in _OPTIONAL_NAMES if hasattr(inc_utility, name)):
+        ours = getattr(utility, name)
+        if name in _CONFIG_READERS and not all_half_precision:
+            ours = backports.requiring_applied_half_precision(ours, registry)
+        everywhere[id(getattr(inc_utility, name))] = (getattr(inc_utility, name), ours)
+    reader = getattr(inc_rewriter, _REWRITER_READER)
+    everywhere[id(reader)] = (reader, backports.read_half_precision_candidates)
+    in_core = {
+        "X86InductorQuantizer": x86_quantizer.X86InductorQuantizerChecked,
+        "convert_pt2e": backports.converting_with_zero_in_dynamic_ranges(inc_core.convert_pt2e),
+    }
+    return everywhere, in_core
 
 
 def apply_patch():
@@ -118,26 +139,24 @@ def apply_patch():
     inc_utility = _import_inc_module("utility")
     inc_core = _import_inc_module("core")
     inc_rewriter = _import_inc_module("half_precision_rewriter")
-    missing = [name for name in _REQUIRED_NAMES if not hasattr(inc_utility, name)]
-    if not hasattr(inc_core, "create_xiq_quantizer_from_pt2e_config"):
-        missing.append(f"{_INC_PT2E}.core.create_xiq_quantizer_from_pt2e_config")
+    missing = [f"{_INC_PT2E}.utility.{name}" for name in _REQUIRED_NAMES if not hasattr(inc_utility, name)]
+    missing += [f"{_INC_PT2E}.core.{name}" for name in _CORE_NAMES if not hasattr(inc_core, name)]
     if not hasattr(inc_rewriter, _REWRITER_READER):
         missing.append(f"{_INC_PT2E}.half_precision_rewriter.{_REWRITER_READER}")
     if missing:
         raise PatchError(
             f"INC {inc_version()} is laid out differently from INC 3.0.2 to 3.10: it lacks {', '.join(missing)}"
         )
-    ours = importlib.import_module(_OUR_UTILITY)
-    names = _REQUIRED_NAMES + tuple(name for name in _OPTIONAL_NAMES if hasattr(inc_utility, name))
-    replacements = {id(getattr(inc_utility, name)): (getattr(inc_utility, name), getattr(ours, name)) for name in names}
-    reader = getattr(inc_rewriter, _REWRITER_READER)
-    replacements[id(reader)] = (reader, _reading_split_configs(reader, ours.split_local_configs))
+    everywhere, in_core = _replacements(inc_utility, inc_core, inc_rewriter)
     for module in [module for name, module in sys.modules.items() if name.startswith("neural_compressor.")]:
         for attribute, value in list(vars(module).items()):
-            original, replacement = replacements.get(id(value), (None, None))
+            original, replacement = everywhere.get(id(value), (None, None))
             if original is not None and value is original:
                 _originals[module, attribute] = original
                 setattr(module, attribute, replacement)
+    for attribute, replacement in in_core.items():
+        _originals[inc_core, attribute] = getattr(inc_core, attribute)
+        setattr(inc_core, attribute, replacement)
 
 
 def remove_patch():

@@ -1,4 +1,5 @@
-"""The runtime patch: it rebinds INC's factory functions, exactly and reversibly."""
+"""The runtime patch: it rebinds INC's factory functions, core's quantizer and convert, and the rewriter's reader,
+exactly and reversibly."""
 
 import subprocess
 import sys
@@ -12,8 +13,9 @@ import neural_compressor_pt2e_fix
 from neural_compressor.torch.algorithms.pt2e_quant import core as inc_core
 from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter as inc_rewriter
 from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
-from neural_compressor_pt2e_fix import PatchError, apply_patch, is_patched, patch, patched, remove_patch
+from neural_compressor_pt2e_fix import PatchError, apply_patch, backports, is_patched, patch, patched, remove_patch
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility as fixed_utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import x86_quantizer
 
 INC_VERSION = Version(patch.inc_version())
 FACTORY_NAMES = [
@@ -21,14 +23,18 @@ FACTORY_NAMES = [
     "_map_inc_config_to_torch_quant_config",
     "create_xiq_quantizer_from_pt2e_config",
 ] + (["create_default_xiq_quantizer_config"] if hasattr(inc_utility, "create_default_xiq_quantizer_config") else [])
-# The half-precision rewriter's reader of set_local entries, which the patch wraps.
+# The half-precision rewriter's reader of set_local entries, which the patch replaces.
 READER = "_parse_node_candidate_set_from_user_config"
+# The names the patch rebinds in INC's core only.
+CORE_NAMES = ["X86InductorQuantizer", "convert_pt2e"]
+# Whether the installed INC's rewriter applies bf16 (INC 3.0.2 and 3.1.1 register fp16 only).
+APPLIES_BF16 = bool(inc_rewriter.HALF_PRECISION_PATTERN_REGISTRY.get(torch.bfloat16))
 
 
 def _bindings():
-    """INC's current bindings of the factory names, in utility and in core, and of the rewriter's reader."""
+    """INC's current bindings of the factory names, in utility and in core, of core's names and of the reader."""
     names = [(inc_utility, name) for name in FACTORY_NAMES]
-    names += [(inc_core, name) for name in FACTORY_NAMES if hasattr(inc_core, name)]
+    names += [(inc_core, name) for name in FACTORY_NAMES + CORE_NAMES if hasattr(inc_core, name)]
     names.append((inc_rewriter, READER))
     return {(module.__name__, name): getattr(module, name) for module, name in names}
 
@@ -61,16 +67,22 @@ def test_the_supported_layouts():
     )
 
 
-def test_apply_rebinds_utility_and_core(unpatched):
+def test_apply_rebinds_utility_core_and_the_reader(unpatched):
     apply_patch()
     assert is_patched()
     for (module, name), original in unpatched.items():
         current = sys.modules[module].__dict__[name]
         assert current is not original
         if name == READER:
+            assert current is backports.read_half_precision_candidates
+        elif name == "X86InductorQuantizer":
+            assert current is x86_quantizer.X86InductorQuantizerChecked
+        elif name == "convert_pt2e":
             assert current.__wrapped__ is original
-        else:
+        elif APPLIES_BF16 or name not in patch._CONFIG_READERS:
             assert current is getattr(fixed_utility, name)
+        else:
+            assert current.__wrapped__ is getattr(fixed_utility, name)
 
 
 def test_apply_is_idempotent():
@@ -98,7 +110,9 @@ def test_remove_without_apply_changes_nothing(unpatched):
 def test_context_manager(unpatched):
     with patched():
         assert is_patched()
-        assert inc_core.create_xiq_quantizer_from_pt2e_config is fixed_utility.create_xiq_quantizer_from_pt2e_config
+        current = inc_core.create_xiq_quantizer_from_pt2e_config
+        # Where INC's rewriter applies fp16 only, the fixed function is wrapped by a check of half-precision dtypes.
+        assert getattr(current, "__wrapped__", current) is fixed_utility.create_xiq_quantizer_from_pt2e_config
     assert not is_patched()
     assert _bindings() == unpatched
 
@@ -141,7 +155,7 @@ def test_a_different_layout_is_refused_naming_the_inc_version(monkeypatch, unpat
         apply_patch()
     assert str(info.value) == (
         f"INC {INC_VERSION} is laid out differently from INC 3.0.2 to 3.10: it lacks "
-        "_map_inc_config_to_torch_quant_config"
+        "neural_compressor.torch.algorithms.pt2e_quant.utility._map_inc_config_to_torch_quant_config"
     )
     assert not is_patched()
 
@@ -154,6 +168,13 @@ def test_a_rewriter_without_its_reader_is_refused(monkeypatch, unpatched):
         f"INC {INC_VERSION} is laid out differently from INC 3.0.2 to 3.10: it lacks "
         f"neural_compressor.torch.algorithms.pt2e_quant.half_precision_rewriter.{READER}"
     )
+    assert not is_patched()
+
+
+def test_a_core_without_convert_pt2e_is_refused(monkeypatch, unpatched):
+    monkeypatch.delattr(inc_core, "convert_pt2e")
+    with pytest.raises(PatchError, match="it lacks neural_compressor.torch.algorithms.pt2e_quant.core.convert_pt2e$"):
+        apply_patch()
     assert not is_patched()
 
 
@@ -215,3 +236,42 @@ def test_inc_issue_1984_fails_stock_and_passes_patched():
         reference, quantized = _quantize_linear_with_default_config()
     # One int8 step of the output (range ~2) is ~8e-3; the error stays within it.
     torch.testing.assert_close(quantized, reference, rtol=0, atol=1e-2)
+
+
+def _two_linear_config(fields, local=None):
+    from neural_compressor.torch.quantization import StaticQuantConfig
+
+    config = StaticQuantConfig(**fields)
+    if local is not None:
+        config.set_local("fc1", StaticQuantConfig(**local))
+    return config
+
+
+@pytest.mark.parametrize(
+    "fields, local, message",
+    [
+        (dict(w_dtype="bf16", act_dtype="bf16"), None, "w_dtype='bf16' is not supported: "),
+        (dict(w_dtype="fp32", act_dtype="bf16"), None, "act_dtype='bf16' is not supported: "),
+        ({}, dict(w_dtype="bf16", act_dtype="bf16"), "set_local op name 'fc1': w_dtype='bf16' is not supported: "),
+    ],
+    ids=["global", "activations", "local"],
+)
+def test_bf16_is_refused_where_incs_rewriter_applies_fp16_only(monkeypatch, fields, local, message):
+    # INC 3.0.2 and 3.1.1 register no bf16 pattern: simulate them on any INC, before the patch reads the registry.
+    monkeypatch.setitem(inc_rewriter.HALF_PRECISION_PATTERN_REGISTRY, torch.bfloat16, {})
+    config = _two_linear_config(fields, local)
+    with patched(), pytest.raises(ValueError) as info:
+        inc_core.create_xiq_quantizer_from_pt2e_config(config)
+    assert str(info.value) == (
+        f"{message}INC's half-precision rewriter applies fp16 only; the op would run in fp32. Valid values: 'fp32', "
+        f"'fp16'. Fix: set {message.split(' is not')[0].split(': ')[-1].split('=')[0]} to one of the valid values."
+    )
+
+
+@pytest.mark.skipif(not APPLIES_BF16, reason="the installed INC's rewriter registers no bf16 pattern")
+def test_bf16_is_accepted_where_incs_rewriter_applies_it():
+    with patched():
+        quantizer = inc_core.create_xiq_quantizer_from_pt2e_config(
+            _two_linear_config({}, dict(w_dtype="bf16", act_dtype="bf16"))
+        )
+    assert quantizer.module_name_qconfig == {"fc1": None}

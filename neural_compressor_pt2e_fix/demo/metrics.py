@@ -21,7 +21,7 @@ import re
 
 import torch
 
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import OBSERVER_EPS
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.support import OBSERVER_EPS
 
 # A call of a oneDNN int8 conv or linear kernel in inductor's generated wrapper code, e.g.
 # ``torch.ops.onednn.qconv_pointwise.tensor(`` or ``torch.ops.onednn.qlinear_pointwise.default(``. Weight packing

@@ -33,7 +33,7 @@ from neural_compressor_pt2e_fix._console import quiet
 from neural_compressor_pt2e_fix.demo import metrics
 from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import patched
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
 
 # Batch size of calibration, of the fp32 reference outputs and of the eager observer comparison.
 EAGER_BATCH = 8
@@ -45,7 +45,7 @@ TORCH_EPS = torch.finfo(torch.float32).eps
 STOCK, FIXED = "stock INC", "fixed"
 OBSERVER_VARIANTS = {
     STOCK: None,
-    "MovingAverage, eps 2**-12": (True, utility.OBSERVER_EPS),
+    "MovingAverage, eps 2**-12": (True, support.OBSERVER_EPS),
     "MinMax, torch eps": (False, TORCH_EPS),
     FIXED: FIXED,
 }

@@ -21,7 +21,6 @@ against fp32's.
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
 from neural_compressor_pt2e_fix.demo import metrics, minilm, plots
 from neural_compressor_pt2e_fix.demo.pipeline import EAGER_BATCH, Column, Plan, Workload
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat
 
 TITLE = "all-MiniLM-L6-v2"
 DEFAULT_CONFIG = "default"
@@ -84,14 +83,6 @@ def workload(plan, progress):
         totals={"linear": minilm.CONFIG.layers * 6},
         score=score,
         columns=COLUMNS,
-        eager_only=(
-            {}
-            if pt2e_compat.int8_inputs_have_fast_kernels()
-            else {
-                "act_int8": "this CPU has no AMX, where oneDNN runs a Linear with an int8 input with its reference "
-                "kernel (prepare warns; measured seconds per batch)"
-            }
-        ),
         description=[
             f"calibration: {plan.calibration} sentences; evaluation: {plan.evaluation} paraphrase pairs "
             f"({2 * plan.evaluation} sentences), written for this demo; every sentence padded to "

@@ -15,8 +15,6 @@ INC = inc_version()
 TORCHVISION = ("resnet18", "mobilenet_v3_small", "efficientnet_b0", "shufflenet_v2_x0_5", "squeezenet1_1")
 BUILT_INS = ("tiny_vit", "conv1d_net", "residual_pool", "mlp_block", "swiglu_block")
 
-# Affine dynamic activations (INC's DynamicQuantConfig default) compiled wrongly by inductor, as prepare warned.
-DYNAMIC_WARNED = "compile: max|compiled - eager| = "
 # INC 3.0.2's default StaticQuantConfig fails at prepare on every model (INC issue #1984).
 INC_302_DEFAULT = "prepare: NotImplementedError: MinMaxObserver's qscheme only support"
 # (--models, --only, --compile) -> INC version -> label -> (stock class, start of its cause, fixed class, start of its
@@ -57,8 +55,8 @@ SLICES = {
             "residual_pool dynamic": (
                 matrix.BROKEN,
                 "compile: max|compiled - eager| = ",
-                matrix.WARNED,
-                DYNAMIC_WARNED,
+                matrix.COMPILED,
+                "",
             ),
             "residual_pool dynamic act_sym=True": (
                 matrix.BROKEN,
@@ -71,8 +69,8 @@ SLICES = {
             "residual_pool dynamic": (
                 matrix.BROKEN,
                 "compile: max|compiled - eager| = ",
-                matrix.WARNED,
-                DYNAMIC_WARNED,
+                matrix.COMPILED,
+                "",
             ),
             "residual_pool dynamic act_sym=True": (
                 matrix.BROKEN,

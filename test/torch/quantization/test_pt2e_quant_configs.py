@@ -1,17 +1,17 @@
 """INC's public PT2E API with the fixed factory: accepted settings end to end, rejected settings before annotation."""
 
 import itertools
-import re
 
 import pytest
 import torch
 from torch._inductor import config as inductor_config
 
+from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
 from neural_compressor.torch.quantization import config as inc_config
 from neural_compressor.torch.quantization import convert, load, prepare
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support
 
 # Quantization error bound: the int8 output's SQNR against fp32. These models measure 38-42 dB with every
 # accepted setting; a wrong scheme or a broken observer falls far below.
@@ -89,13 +89,13 @@ def _count(graph_module, target_names):
 
 def _accepted(role):
     """The (dtype, sym, granularity, algo) settings the factory accepts for a role, from its tables."""
-    dtypes, qschemes = utility.SUPPORTED[role].dtypes, utility.SUPPORTED[role].qschemes
+    dtypes, qschemes = support.SUPPORTED[role].dtypes, support.SUPPORTED[role].qschemes
     return [
         (dtype, sym, granularity, algo)
         for dtype, ((granularity, sym), qscheme), algo in itertools.product(
-            dtypes, utility.QSCHEMES.items(), utility.STATIC_ALGOS
+            dtypes, support.QSCHEMES.items(), support.STATIC_ALGOS
         )
-        if qscheme in qschemes and (algo, qscheme) in utility.OBSERVERS
+        if qscheme in qschemes and (algo, qscheme) in support.OBSERVERS
     ]
 
 
@@ -109,19 +109,15 @@ ACCEPTED = [
     (name, weight, activation)
     for name in ("conv_pool_linear", "two_linear")
     for weight, activation in itertools.product(_accepted("weight"), _accepted("activation"))
-    # int8 activations feed the conv here, which the graph check rejects (see TestRejected).
-    if not (name == "conv_pool_linear" and activation[0] == "int8")
 ]
 ACCEPTED_IDS = [f"{name}-w={'/'.join(map(str, weight))}-a={'/'.join(map(str, act))}" for name, weight, act in ACCEPTED]
 
 
-def test_the_accepted_space():
-    # 3 weight settings (per_channel minmax, per_tensor minmax, per_tensor kl) x activation settings
-    # (dtype x sym x algo); the conv model takes uint8 activations only.
-    activation_dtypes = len(utility.SUPPORTED["activation"].dtypes)
+def test_the_accepted_space_has_3_weight_and_8_activation_settings():
+    # Weights: per_channel minmax, per_tensor minmax, per_tensor kl. Activations: (uint8, int8) x sym x algo.
     assert len(_accepted("weight")) == 3
-    assert len(_accepted("activation")) == 4 * activation_dtypes
-    assert len(ACCEPTED) == 3 * 4 + 3 * 4 * activation_dtypes
+    assert len(_accepted("activation")) == 8
+    assert len(ACCEPTED) == 2 * 3 * 8
 
 
 class TestAccepted:
@@ -158,7 +154,7 @@ class TestAccepted:
             f"{dq}tensor.default": quantize_per_tensor,
         }
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
+    @pytest.mark.skipif(not support.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
     @pytest.mark.parametrize("granularity", ["per_tensor", "per_channel"])
     def test_dynamic(self, granularity):
         model, example_inputs = _model("two_linear")
@@ -197,10 +193,14 @@ class TestAccepted:
 
 
 # The half-precision dtypes that the installed INC's rewriter applies; it registers no bf16 pattern before INC 3.3.
-HALF_PRECISION = pt2e_compat.half_precision_dtypes()
+HALF_PRECISION = [
+    name
+    for name, dtype in (("fp16", torch.float16), ("bf16", torch.bfloat16))
+    if half_precision_rewriter.HALF_PRECISION_PATTERN_REGISTRY.get(dtype)
+]
 
 
-@pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+@pytest.mark.skipif(not support.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
 class TestSetLocal:
     @pytest.mark.parametrize("op", ["fc1", torch.nn.Linear], ids=["op_name", "op_type"])
     def test_fp32_by_op_name_and_type(self, op):
@@ -243,12 +243,6 @@ class TestSetLocal:
         model, example_inputs = _model("two_linear")
         config = DynamicQuantConfig(act_sym=True)
         config.set_local("fc1", DynamicQuantConfig(w_dtype=half, act_dtype=half))
-        error = pt2e_compat.half_precision_by_op_name_error()
-        if error is not None:  # INC>=3.9 on torch<2.11: the rewriter calls a function torch.ao's PT2E lacks.
-            message = f"set_local op name='fc1' is not supported: with act_dtype={half!r} INC's half-precision rewriter"
-            with pytest.raises(ValueError, match=re.escape(message)):
-                _quantize(model, example_inputs, config)
-            return
         q_model = _quantize(model, example_inputs, config)
         # fc1 runs in half precision (4 casts around it), fc2 in int8: its weight and input are quantized.
         assert _count(
@@ -314,7 +308,7 @@ REJECTED_BEFORE_ANNOTATION = [
     (dict(w_dtype="int4"), "w_dtype='int4' is not supported: "),
     (dict(act_dtype="fp32"), "act_dtype='fp32' is not supported: "),
     (dict(act_algo="mse"), "act_algo='mse' is not supported: "),
-] + ([] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else [(dict(act_dtype="int8"), "act_dtype='int8' is not supported: ")])
+]
 
 
 class TestRejected:
@@ -331,31 +325,23 @@ class TestRejected:
         assert str(info.value).startswith(message)
         assert prepare_pt2e_calls == []
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch<2.9 rejects every int8 activation")
-    def test_int8_activations_into_a_conv_before_observation(self, prepare_pt2e_calls):
-        model, example_inputs = _model("conv_pool_linear")
+    @pytest.mark.skipif(not support.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    def test_set_local_name_that_matches_no_module_before_observation(self, prepare_pt2e_calls):
+        model, example_inputs = _model("two_linear")
+        config = StaticQuantConfig()
+        config.set_local("fc3", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
         exported = export(model, example_inputs=example_inputs)
         with pytest.raises(ValueError) as info:
-            prepare(exported, quant_config=StaticQuantConfig(act_dtype="int8"))
-        assert str(info.value).startswith("act_dtype='int8' is not supported: ")
-        assert "the X86 int8 kernels of aten::conv1d, aten::conv2d, aten::conv3d, aten::max_pool2d read uint8 " in str(
-            info.value
+            prepare(exported, quant_config=config)
+        assert str(info.value) == (
+            "set_local op name='fc3' is not supported: no module of the exported model has that name; the closest are "
+            "'fc2', 'fc1'. Fix: pass the name of a module of the model, as model.named_modules() spells it."
         )
-        assert "conv2d (aten.conv2d.default) would get int8 ones" in str(info.value)
-        assert "Valid values: 'uint8'." in str(info.value)
         # Raised by the quantizer's validate(), which prepare_pt2e calls after annotating and before observing.
         assert len(prepare_pt2e_calls) == 1
         assert not any("activation_post_process" in name for name, _ in exported.named_modules())
 
-    @pytest.mark.skipif("bf16" in HALF_PRECISION, reason="the installed INC's rewriter applies bf16")
-    def test_bf16_where_incs_rewriter_applies_fp16_only(self, prepare_pt2e_calls):
-        model, example_inputs = _model("conv_pool_linear")
-        config = StaticQuantConfig(w_dtype="bf16", act_dtype="bf16")
-        with pytest.raises(ValueError, match=re.escape("w_dtype='bf16' is not supported: INC's half-precision")):
-            prepare(export(model, example_inputs=example_inputs), quant_config=config)
-        assert prepare_pt2e_calls == []
-
-    @pytest.mark.skipif(pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
+    @pytest.mark.skipif(support.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
     def test_set_local_on_torch_without_per_name_configs(self, prepare_pt2e_calls):
         model, example_inputs = _model("two_linear")
         config = StaticQuantConfig()

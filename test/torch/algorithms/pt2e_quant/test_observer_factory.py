@@ -1,17 +1,20 @@
 """The observer factory: the (algorithm, qscheme) table, the specs it builds and the validation in front of it."""
 
 import itertools
-import re
-import warnings
 
 import pytest
 import torch
 from packaging.version import Version
 
-from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
 from neural_compressor.torch.quantization import config as inc_config
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import (
+    observers,
+    pt2e_compat,
+    support,
+    utility,
+    x86_quantizer,
+)
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import (
     _map_inc_config_to_torch_quant_config,
     create_default_xiq_quantizer_config,
@@ -20,13 +23,8 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.utility import (
 )
 
 EPS = 2**-12
-# int8 activations need torch>=2.9 (the X86 qlinear of torch 2.7 and 2.8 computes them wrongly, earlier ones fail).
-ACT_DTYPES = ["uint8", "int8"] if pt2e_compat.SUPPORTS_INT8_ACTIVATIONS else ["uint8"]
+ACT_DTYPES = ["uint8", "int8"]
 ACT_DTYPES_TEXT = ", ".join(map(repr, ACT_DTYPES))
-
-
-# The float dtypes an op config may give: fp32, and the half-precision dtypes the installed INC applies.
-APPLIED_FLOAT_DTYPES = ["fp32", *pt2e_compat.half_precision_dtypes()]
 # The integer range of each quantized dtype.
 RANGES = {torch.int8: (-128, 127), torch.uint8: (0, 255)}
 
@@ -49,13 +47,13 @@ def _expected(dtype, qscheme, observer, ch_axis=None, is_dynamic=False, observer
 # The spec fields of a dynamic uint8 affine activation: the placeholder observer, whatever the algorithm.
 DYNAMIC_ACTIVATION = _expected(torch.uint8, torch.per_tensor_affine, pt2e_compat.PlaceholderObserver, is_dynamic=True)
 # qscheme -> (granularity, sym), the inverse of the factory's table.
-GRANULARITY_SYM = {qscheme: key for key, qscheme in utility.QSCHEMES.items()}
+GRANULARITY_SYM = {qscheme: key for key, qscheme in support.QSCHEMES.items()}
 # Every table entry the running torch can build: torch<2.5 converts no symmetric dynamic activation.
 TABLE_ENTRIES = [
     (algo, qscheme, observer, dtype)
-    for (algo, qscheme), observer in utility.OBSERVERS.items()
-    for dtype in utility.DTYPES
-    if pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC or (algo, qscheme) != ("placeholder", torch.per_tensor_symmetric)
+    for (algo, qscheme), observer in support.OBSERVERS.items()
+    for dtype in support.DTYPES
+    if support.SUPPORTS_DYNAMIC_SYMMETRIC or (algo, qscheme) != ("placeholder", torch.per_tensor_symmetric)
 ]
 TABLE_IDS = [f"{algo}-{qscheme}-{dtype}" for algo, qscheme, _, dtype in TABLE_ENTRIES]
 
@@ -96,8 +94,9 @@ def _spec_fields(spec):
 
 
 class TestObserverTable:
-    def test_table_covers_both_granularities_in_both_modes(self):
-        assert utility.OBSERVERS == {
+    def test_observer_table_change_detector(self):
+        # A change of the table changes which observer calibrates a setting: review it against the docs.
+        assert support.OBSERVERS == {
             ("minmax", torch.per_tensor_symmetric): pt2e_compat.MinMaxObserver,
             ("minmax", torch.per_tensor_affine): pt2e_compat.MinMaxObserver,
             ("minmax", torch.per_channel_symmetric): pt2e_compat.PerChannelMinMaxObserver,
@@ -107,7 +106,7 @@ class TestObserverTable:
             ("placeholder", torch.per_tensor_symmetric): pt2e_compat.PlaceholderObserver,
             ("placeholder", torch.per_tensor_affine): pt2e_compat.PlaceholderObserver,
         }
-        assert utility.QSCHEMES == {
+        assert support.QSCHEMES == {
             ("per_tensor", True): torch.per_tensor_symmetric,
             ("per_tensor", False): torch.per_tensor_affine,
             ("per_channel", True): torch.per_channel_symmetric,
@@ -117,7 +116,7 @@ class TestObserverTable:
     def test_observers_come_from_the_pt2e_home_of_the_running_torch(self):
         torchao_home = Version(torch.__version__.split("+")[0]) >= Version("2.11")
         module = "torchao.quantization.pt2e.observer" if torchao_home else "torch.ao.quantization.observer"
-        assert {observer.__module__ for observer in utility.OBSERVERS.values()} == {module}
+        assert {observer.__module__ for observer in support.OBSERVERS.values()} == {module}
 
     @pytest.mark.parametrize("algo, qscheme, observer, dtype", TABLE_ENTRIES, ids=TABLE_IDS)
     def test_spec_of_each_entry(self, algo, qscheme, observer, dtype):
@@ -198,7 +197,7 @@ class TestObserverTable:
         spec = create_quant_spec_from_config("uint8", False, "per_tensor", "kl", is_dynamic=True)
         assert _spec_fields(spec) == DYNAMIC_ACTIVATION
 
-    @pytest.mark.skipif(pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch>=2.5 converts symmetric dynamic")
+    @pytest.mark.skipif(support.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch>=2.5 converts symmetric dynamic")
     def test_symmetric_dynamic_is_rejected_where_convert_fails(self):
         with pytest.raises(ValueError) as info:
             create_quant_spec_from_config("uint8", True, "per_tensor", "minmax", is_dynamic=True)
@@ -210,7 +209,7 @@ class TestObserverTable:
 
 
 class TestSpecValidation:
-    def test_message_format(self):
+    def test_message_names_field_value_valid_values_and_fix(self):
         with pytest.raises(ValueError) as info:
             create_quant_spec_from_config("int4", True, "per_tensor", "minmax")
         assert str(info.value) == (
@@ -271,7 +270,7 @@ class TestSpecValidation:
         ],
         ids=lambda value: "-".join(map(str, value)) if isinstance(value, tuple) else None,
     )
-    def test_rejects(self, args, is_dynamic, error, expected):
+    def test_rejects_outside_the_tables(self, args, is_dynamic, error, expected):
         with pytest.raises(error) as info:
             create_quant_spec_from_config(*args, is_dynamic=is_dynamic)
         assert type(info.value) is error
@@ -310,16 +309,6 @@ class TestConfigValidation:
         assert valid in message
         assert "Fix: " in message
 
-    @pytest.mark.skipif(pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch>=2.9 computes int8 activations")
-    def test_int8_activations_before_torch_2_9(self):
-        with pytest.raises(ValueError) as info:
-            _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_dtype="int8"))
-        assert str(info.value) == (
-            f"act_dtype='int8' is not supported: the X86 int8 kernels of torch {torch.__version__} read uint8 "
-            "activations only; int8 activations need torch>=2.9.0 (torch 2.7 and 2.8 compile them to wrong results, "
-            "earlier releases fail). Valid values: 'uint8'. Fix: set act_dtype='uint8'."
-        )
-
     def test_asymmetric_weights_say_why(self):
         with pytest.raises(ValueError, match="per_channel affine weights forced through it compile to wrong results"):
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_sym=False))
@@ -343,28 +332,9 @@ class TestConfigValidation:
         with pytest.raises(TypeError, match=f"{next(iter(fields))}=.* is not supported: expected a"):
             _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
 
-    @pytest.mark.parametrize("w_dtype, act_dtype", list(itertools.product(APPLIED_FLOAT_DTYPES, repeat=2)))
+    @pytest.mark.parametrize("w_dtype, act_dtype", list(itertools.product(support.FLOAT_DTYPES, repeat=2)))
     def test_float_dtypes_leave_the_op_unquantized(self, w_dtype, act_dtype):
         assert _map_inc_config_to_torch_quant_config(StaticQuantConfig(w_dtype=w_dtype, act_dtype=act_dtype)) is None
-
-    @pytest.mark.parametrize(
-        "fields, named",
-        [
-            (dict(w_dtype="bf16", act_dtype="bf16"), "w_dtype='bf16'"),
-            (dict(w_dtype="fp32", act_dtype="bf16"), "act_dtype='bf16'"),
-        ],
-        ids=["both", "activations"],
-    )
-    def test_bf16_where_incs_rewriter_applies_fp16_only(self, monkeypatch, fields, named):
-        # INC 3.0.2 and 3.1.1 register no bf16 pattern: simulate them on any INC.
-        monkeypatch.setitem(half_precision_rewriter.HALF_PRECISION_PATTERN_REGISTRY, torch.bfloat16, {})
-        with pytest.raises(ValueError) as info:
-            _map_inc_config_to_torch_quant_config(StaticQuantConfig(**fields))
-        field = named.split("=")[0]
-        assert str(info.value) == (
-            f"{named} is not supported: INC's half-precision rewriter applies fp16 only; the op would run in fp32. "
-            f"Valid values: 'fp32', 'fp16'. Fix: set {field} to one of the valid values."
-        )
 
 
 ACCEPTED_WEIGHTS = [("per_channel", "minmax"), ("per_tensor", "minmax"), ("per_tensor", "kl")]
@@ -374,25 +344,37 @@ ACCEPTED_ACTIVATIONS = list(itertools.product(ACT_DTYPES, [False, True], ["minma
 class TestConfigMapping:
     @pytest.mark.parametrize("w_granularity, w_algo", ACCEPTED_WEIGHTS)
     @pytest.mark.parametrize("act_dtype, act_sym, act_algo", ACCEPTED_ACTIVATIONS)
-    def test_accepted_static_settings(self, w_granularity, w_algo, act_dtype, act_sym, act_algo):
+    def test_accepted_static_settings_get_the_lowered_form_of_their_spec(
+        self, w_granularity, w_algo, act_dtype, act_sym, act_algo
+    ):
         config = StaticQuantConfig(
             w_granularity=w_granularity, w_algo=w_algo, act_dtype=act_dtype, act_sym=act_sym, act_algo=act_algo
         )
         quant_config = _map_inc_config_to_torch_quant_config(config)
         act_qscheme = torch.per_tensor_symmetric if act_sym else torch.per_tensor_affine
         act_observer = pt2e_compat.MinMaxObserver if act_algo == "minmax" else pt2e_compat.HistogramObserver
-        act_torch_dtype = torch.uint8 if act_dtype == "uint8" else torch.int8
-        assert _spec_fields(quant_config.input_activation) == _expected(act_torch_dtype, act_qscheme, act_observer)
+        # An int8 activation is handed over as uint8, its int8 observer wrapped (ACTIVATION_FORMS).
+        expected_activation = (
+            _expected(torch.uint8, act_qscheme, act_observer)
+            if act_dtype == "uint8"
+            else _expected(
+                torch.uint8,
+                act_qscheme,
+                observers.Uint8FormObserver,
+                observer_kwargs={"observer": act_observer, "eps": EPS},
+            )
+        )
+        assert _spec_fields(quant_config.input_activation) == expected_activation
         assert quant_config.output_activation is quant_config.input_activation
         # A per_tensor weight is handed over in per_channel form, its per_tensor observer wrapped (WEIGHT_FORMS).
         w_observer, w_keywords = {
             ("per_channel", "minmax"): (pt2e_compat.PerChannelMinMaxObserver, {"eps": EPS}),
             ("per_tensor", "minmax"): (
-                utility.PerChannelSharedScaleObserver,
+                observers.PerChannelSharedScaleObserver,
                 {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
             ),
             ("per_tensor", "kl"): (
-                utility.PerChannelSharedScaleObserver,
+                observers.PerChannelSharedScaleObserver,
                 {"observer": pt2e_compat.HistogramObserver, "eps": EPS},
             ),
         }[w_granularity, w_algo]
@@ -409,66 +391,52 @@ class TestConfigMapping:
             assert _spec_fields(getattr(default, field)) == _spec_fields(getattr(mapped, field))
         assert (default.bias, default.is_qat) == (None, False)
 
-    def test_default_config_matches_torchaos_x86_default_but_for_the_activation_observer(self):
-        # StaticQuantConfig(act_algo="kl") is torchao's (and torch.ao's) default X86 config, field by field.
+    def test_kl_activations_give_torchaos_x86_default_config_field_by_field(self):
+        # StaticQuantConfig(act_algo="kl") is torchao's (and torch.ao's) default X86 config, eps included.
         ours = _map_inc_config_to_torch_quant_config(StaticQuantConfig(act_algo="kl"))
         reference = pt2e_compat.xiq.get_default_x86_inductor_quantization_config()
         for field in ("input_activation", "output_activation", "weight"):
             assert _spec_fields(getattr(ours, field)) == _spec_fields(getattr(reference, field))
         assert (ours.bias, ours.is_qat) == (reference.bias, reference.is_qat)
 
-    def test_default_dynamic_config_warns_where_inductor_compiles_it_wrongly(self):
-        # INC's dynamic defaults have affine activations: right in eager mode, accepted, but inductor's choose_qparams
-        # leaves 0 out of the range, so one-signed activations compile wrongly (test_pt2e_quant_compiled.py).
-        assert pt2e_compat.dynamic_affine_compiles_right() is False
-        expected = re.escape("act_sym=False with dynamic quantization is computed right in eager mode, but the ")
-        with pytest.warns(UserWarning, match=expected):
-            default = create_default_xiq_quantizer_config(is_dynamic=True)
-        with pytest.warns(UserWarning, match=expected + ".* Fix: set act_sym=True to compile the model[.]$"):
-            mapped = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
+    def test_default_dynamic_config_equals_incs_default_dynamic_config(self):
+        default = create_default_xiq_quantizer_config(is_dynamic=True)
+        mapped = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(), is_dynamic=True)
         assert _spec_fields(default.input_activation) == _spec_fields(mapped.input_activation) == DYNAMIC_ACTIVATION
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_INT8_ACTIVATIONS, reason="torch<2.9 rejects int8 activations")
-    @pytest.mark.parametrize("fast", [False, True], ids=["no_amx", "amx"])
-    def test_int8_activations_warn_where_onednn_runs_its_reference_kernel(self, fast, monkeypatch):
-        monkeypatch.setattr(utility, "int8_inputs_have_fast_kernels", lambda: fast)
-        config = StaticQuantConfig(act_dtype="int8")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            _map_inc_config_to_torch_quant_config(config)
-        messages = [str(item.message) for item in caught if item.category is UserWarning]
-        if fast:
-            assert messages == []
-        else:
-            assert len(messages) == 1
-            assert messages[0].startswith("act_dtype='int8' is computed right, but this CPU has no AMX, and there ")
-            assert messages[0].endswith(". Fix: set act_dtype='uint8'.")
+    @pytest.mark.parametrize("act_sym", [False, True], ids=["affine", "symmetric"])
+    def test_dynamic_int8_activations_are_the_uint8_spec(self, act_sym):
+        # The run-time choose_qparams gives uint8 the int8 scale and the int8 zero point plus 128: no wrapper needed.
+        if act_sym and not support.SUPPORTS_DYNAMIC_SYMMETRIC:
+            pytest.skip("torch<2.5 converts no symmetric dynamic")
+        int8 = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(act_dtype="int8", act_sym=act_sym), True)
+        uint8 = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(act_sym=act_sym), is_dynamic=True)
+        assert _spec_fields(int8.input_activation) == _spec_fields(uint8.input_activation)
+        assert int8.input_activation.dtype == torch.uint8
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
-    def test_dynamic_config(self):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # symmetric dynamic activations compile right: no warning
-            quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(act_sym=True), is_dynamic=True)
+    @pytest.mark.skipif(not support.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
+    def test_symmetric_dynamic_config_specs(self):
+        quant_config = _map_inc_config_to_torch_quant_config(DynamicQuantConfig(act_sym=True), is_dynamic=True)
         assert _spec_fields(quant_config.input_activation) == _expected(
             torch.uint8, torch.per_tensor_symmetric, pt2e_compat.PlaceholderObserver, is_dynamic=True
         )
         assert _spec_fields(quant_config.weight) == _expected(
             torch.int8,
             torch.per_channel_symmetric,
-            utility.PerChannelSharedScaleObserver,
+            observers.PerChannelSharedScaleObserver,
             0,
             observer_kwargs={"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
         )
 
 
 class TestQuantizerFromConfig:
-    def test_global_config(self):
+    def test_global_config_goes_to_the_checked_quantizer(self):
         quantizer = create_xiq_quantizer_from_pt2e_config(StaticQuantConfig())
-        assert isinstance(quantizer, pt2e_compat.X86InductorQuantizer)
+        assert type(quantizer) is x86_quantizer.X86InductorQuantizerChecked
         weight = _spec_fields(quantizer.global_config.weight)
         assert (weight["qscheme"], weight["ch_axis"]) == (torch.per_channel_symmetric, 0)
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    @pytest.mark.skipif(not support.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     @pytest.mark.parametrize("ipex_imported", [False, True], ids=["ipex_not_imported", "ipex_imported"])
     def test_set_local_by_name_and_type(self, ipex_imported, monkeypatch):
         # With IPEX imported (INC<3.2: always) INC files an op name under op types as well: it stays an op name.
@@ -486,27 +454,11 @@ class TestQuantizerFromConfig:
         assert (weight["qscheme"], weight["ch_axis"], weight["observer"], weight["observer_kwargs"]) == (
             torch.per_channel_symmetric,
             0,
-            utility.PerChannelSharedScaleObserver,
+            observers.PerChannelSharedScaleObserver,
             {"observer": pt2e_compat.MinMaxObserver, "eps": EPS},
         )
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-    def test_half_precision_by_op_name_where_incs_rewriter_cannot_select_by_name(self, monkeypatch):
-        error = "AttributeError: module 'xnnpack_quantizer' has no attribute 'get_module_name_filter'"
-        monkeypatch.setattr(utility, "half_precision_by_op_name_error", lambda: error)
-        config = StaticQuantConfig()
-        config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
-        assert create_xiq_quantizer_from_pt2e_config(config).module_name_qconfig == {"fc1": None}
-        config.set_local("fc2", StaticQuantConfig(w_dtype="fp16", act_dtype="fp16"))
-        with pytest.raises(ValueError) as info:
-            create_xiq_quantizer_from_pt2e_config(config)
-        assert str(info.value) == (
-            "set_local op name='fc2' is not supported: with act_dtype='fp16' INC's half-precision rewriter would fail "
-            f"on it at convert: on this INC and torch {torch.__version__} it cannot select ops by name ({error}). "
-            "Fix: set_local by op type instead, or use torch>=2.11, where INC takes the PT2E API from torchao."
-        )
-
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    @pytest.mark.skipif(not support.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
     def test_set_local_of_a_type_the_x86_quantizer_cannot_configure(self):
         config = StaticQuantConfig()
         config.set_local(torch.nn.MaxPool3d, StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
@@ -516,7 +468,7 @@ class TestQuantizerFromConfig:
         assert message.startswith("set_local op type='MaxPool3d' is not supported: ")
         assert "'Conv2d'" in message and "'Linear'" in message and "Fix: set_local by op name instead." in message
 
-    @pytest.mark.skipif(pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
+    @pytest.mark.skipif(support.SUPPORTS_LOCAL_CONFIG, reason="torch>=2.5 supports set_local")
     def test_set_local_on_torch_without_per_name_configs(self):
         config = StaticQuantConfig()
         config.set_local("fc1", StaticQuantConfig(w_dtype="fp32", act_dtype="fp32"))
@@ -528,9 +480,20 @@ class TestQuantizerFromConfig:
             "Fix: upgrade to torch>=2.5, or remove the set_local calls."
         )
 
-    @pytest.mark.skipif(not pt2e_compat.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
-    def test_local_configs_are_validated(self):
+    @pytest.mark.skipif(not support.SUPPORTS_LOCAL_CONFIG, reason="set_local needs torch>=2.5")
+    @pytest.mark.parametrize(
+        "op, entry, error",
+        [
+            ("fc1", "set_local op name 'fc1': w_sym=False is not supported: ", ValueError),
+            (torch.nn.Linear, "set_local op type 'Linear': w_sym=False is not supported: ", ValueError),
+            ("fc1", "set_local op name 'fc1': w_sym='no' is not supported: expected a bool", TypeError),
+        ],
+        ids=["by_name", "by_type", "type_error"],
+    )
+    def test_an_error_of_a_local_config_names_its_entry(self, op, entry, error):
         config = StaticQuantConfig()
-        config.set_local("fc1", StaticQuantConfig(w_sym=False))
-        with pytest.raises(ValueError, match="^w_sym=False is not supported: "):
+        config.set_local(op, StaticQuantConfig(w_sym="no" if error is TypeError else False))
+        with pytest.raises(error) as info:
             create_xiq_quantizer_from_pt2e_config(config)
+        assert type(info.value) is error
+        assert str(info.value).startswith(entry)

@@ -71,24 +71,6 @@ def test_missing_torchao_names_the_package_to_install():
     assert isinstance(info.value.__cause__, ModuleNotFoundError)
 
 
-def test_feature_flags_follow_the_torch_version():
-    assert pt2e_compat.SUPPORTS_LOCAL_CONFIG == (TORCH_VERSION >= Version("2.5"))
-    # torch 2.8.0's inductor computes int8 activations wrong, 2.9.0's right (scripts/int8_activations_probe.py).
-    assert pt2e_compat.INT8_ACTIVATIONS_SINCE == Version("2.9.0")
-    assert pt2e_compat.SUPPORTS_INT8_ACTIVATIONS == (TORCH_VERSION >= Version("2.9"))
-
-
-def test_half_precision_dtypes_are_the_ones_incs_rewriter_registers(monkeypatch):
-    from neural_compressor.torch.algorithms.pt2e_quant import half_precision_rewriter
-
-    registry = half_precision_rewriter.HALF_PRECISION_PATTERN_REGISTRY
-    expected = tuple(name for name, dtype in (("fp16", torch.float16), ("bf16", torch.bfloat16)) if registry[dtype])
-    assert pt2e_compat.half_precision_dtypes() == expected
-    assert "fp16" in expected
-    monkeypatch.setitem(registry, torch.bfloat16, {})
-    assert pt2e_compat.half_precision_dtypes() == ("fp16",)
-
-
 def test_a_superset_of_the_installed_incs_compat_module():
     # Upstream, this module replaces INC's pt2e_compat.py: every public name INC's has must exist here too.
     inc_compat = pytest.importorskip(
