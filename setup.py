@@ -35,7 +35,7 @@ setup(
     license="Apache-2.0",
     packages=find_packages(include=["neural_compressor_pt2e_fix", "neural_compressor_pt2e_fix.*"]),
     package_data={
-        "neural_compressor_pt2e_fix.upstream_data": ["series/*.patch", "series/*.msg"],
+        "neural_compressor_pt2e_fix.upstream_data": ["prs/*/*.patch", "prs/*/description.md"],
         "neural_compressor_pt2e_fix.demo": ["text/*"],
     },
     python_requires=">=3.10",

@@ -118,20 +118,23 @@ def build_parser():
 
     upstream = command(
         "upstream-diff",
-        "upstream",
-        help="write the diff, or the patch series, that upstreams this fix into INC's repository",
-        description="Write a git-format unified diff that replaces INC's pt2e_quant modules with this package's and "
-        "adds its tests, with imports rewritten to INC's; or, with --series, the same change as an ordered series of "
-        "git format-patch files.",
+        "upstream.command",
+        help="write the upstream fix as pull requests against INC main, or as one combined diff",
+        description="Write the upstream fix as its queue of pull requests against INC main (--prs: one directory per "
+        "pull request with its git format-patch files and description), or the combined diff of the whole queue.",
     )
     upstream.add_argument(
         "--inc-src",
         metavar="DIR",
-        help="an INC work tree or git directory (e.g. a bare clone) to diff against (default: the installed INC)",
+        help="INC main: a work tree or git directory (e.g. a bare clone) to check and diff against; the installed "
+        "INC package has no tests, so the combined diff needs it",
     )
     output = upstream.add_mutually_exclusive_group()
-    output.add_argument("-o", "--output", metavar="FILE", help="write the diff to FILE instead of stdout")
-    output.add_argument("--series", metavar="DIR", help="write the series DIR/0001-<slug>.patch, ... instead")
+    output.add_argument("-o", "--output", metavar="FILE", help="write the combined diff to FILE instead of stdout")
+    output.add_argument("--prs", metavar="DIR", help="write the pull requests to DIR/NN-slug/ instead")
+    upstream.add_argument(
+        "--author", metavar="'NAME <EMAIL>'", help="author and sign-off of the patches (default: a placeholder)"
+    )
     return parser
 
 

@@ -11,30 +11,28 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Prove the upstream diff and series on copies of the installed INC, as INC's CI would run them.
+"""Prove the upstream pull requests as INC's CI runs them, and this package's tie to them.
 
-``check``: apply the single diff to a copy of the installed INC, lint the replaced modules with INC's settings and
-run all our upstreamable tests there with no runtime patch; with ``--inc-src``, also check that the diff applies to
-that INC tree (e.g. INC main). Runs on any INC this package patches (INC 3.10, INC 3.0.2).
+Every run happens on a copy of the installed INC package (INC 3.10, whose PT2E modules are INC main's) with INC
+main's PT2E tests exported from ``--inc-src`` and pull requests applied with ``git am``, in temporary directories:
 
-``series``: build the series against ``--inc-src`` (INC main) and, for each step, apply the patches up to it to a
-copy of the installed INC (whose PT2E modules must be INC main's) and run, as INC's CI does, one pytest process per
-file: INC's own PT2E tests and the test files the step adds or changes, with ``hypothesis`` blocked (INC's test
-requirements do not list it). Step 1 also runs every setting of ``inc-pt2e-fix matrix`` eagerly on the stock and the
-patched copy: every setting that runs on stock must give a float-for-float equal output, every other one a
-ValueError. ``--python`` runs the tests and the probe with other interpreters too (e.g. a venv of INC CI's pins).
+``prs``: for each pull request, the copy with it and the pull requests it depends on: INC's linters on the package
+modules it changes, then one pytest process per test file it adds or changes and, for the pull requests named by
+``--inc-tests`` (default: the first and the last), per file of INC's PT2E tests; with the packages of INC's
+``test/torch/requirements.txt`` only (``hypothesis`` is blocked) and a conftest that refuses to import this package.
+``--python`` runs the tests with other interpreters too (e.g. a venv of INC CI's torch 2.11.0).
 
-``acceptance``: take INC's PT2E tests from ``--inc-src`` and run them (a) on the installed INC with ``apply_patch()``
-and (b) on the diff-patched copy without any runtime patch.
+``acceptance``: INC main's PT2E tests (a) on the installed INC with ``apply_patch()`` and (b) on the copy with the
+whole queue applied and no runtime patch.
 
-The two tests that download facebook/opt-125m from the Hugging Face hub are deselected by name. Everything runs in
-temporary directories, never in the project tree. Exit status 0 when every run passed.
+The two tests that download facebook/opt-125m from the Hugging Face hub are deselected by name. Exit status 0 when
+every run passed.
 """
 
 import argparse
-import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,19 +40,24 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
-from neural_compressor_pt2e_fix import matrix, upstream
+from neural_compressor_pt2e_fix.upstream.build import build_tree
+from neural_compressor_pt2e_fix.upstream.git import touched_paths
+from neural_compressor_pt2e_fix.upstream.queue import closure, load_queue
+from neural_compressor_pt2e_fix.upstream.source import INC_PACKAGE, export_inc_tree, installed_inc_root
 
+HARNESS = Path(__file__).resolve().parent / "upstream_harness"
 # INC's tests of its PT2E backend, relative to INC's repository root.
-INC_PT2E_TESTS = ("test/torch/algorithms/pt2e_quant", "test/torch/quantization/test_pt2e_quant.py")
+INC_PT2E_TESTS = (
+    "test/torch/algorithms/pt2e_quant/test_half_precision_rewriter.py",
+    "test/torch/algorithms/pt2e_quant/test_pt2e_w8a8.py",
+    "test/torch/quantization/test_pt2e_quant.py",
+)
 # INC tests that download an LLM from the Hugging Face hub (and need transformers): deselected.
 HUB_TESTS = ("test_quantizer_on_llm", "test_prepare_and_convert_on_llm")
 DESELECT = ("-k", " and ".join(f"not {name}" for name in HUB_TESTS))
-# Test dependencies of this project that INC's test/torch/requirements.txt does not list: blocked in series runs
-# (with their pytest plugin) unless a step adds them to that file.
-NOT_IN_INC_REQUIREMENTS = {"hypothesis": "hypothesispytest"}
-INC_REQUIREMENTS = "test/torch/requirements.txt"
+# Test dependencies that INC's test/torch/requirements.txt does not list, with their pytest plugin: blocked.
+BLOCKED = {"hypothesis": "hypothesispytest"}
 
 
 def _report(label, result, seconds):
@@ -81,34 +84,70 @@ def _report(label, result, seconds):
     return result.returncode == 0 or bool(skipped_whole)
 
 
-def _pytest(label, root, conftest, pytest_args, python=sys.executable, blocked=()):
-    """Run pytest on a temporary tree and report it.
+def run_pytest(root, conftest, pytest_args, python=sys.executable, env=None):
+    """Run pytest in a subprocess on a tree laid out like INC's repository, with a conftest of the harness.
+
+    Writes ``root/conftest.py`` and an empty ``root/pytest.ini`` (so no configuration of an enclosing directory
+    applies), puts ``root`` first on ``PYTHONPATH`` and runs pytest there, writing no bytecode into the tree.
 
     Args:
-        label (str): What the run tests.
         root (Path): The tree.
-        conftest (str): Its conftest.py.
-        pytest_args (list[str]): Test paths and options.
+        conftest (str): A file name in the harness directory, e.g. ``"no_patch_conftest.py"``.
+        pytest_args (Sequence[str]): Test paths and options, relative to ``root``.
         python (str, optional): The interpreter. Defaults to the running one.
-        blocked (Sequence[str], optional): Top-level modules whose import fails, with their pytest plugins off.
+        env (dict, optional): Extra environment variables.
 
     Returns:
-        bool: Whether the run passed (its wall time is printed; inductor's cache starts empty).
+        subprocess.CompletedProcess: The finished run, with its output as text.
     """
-    options = [option for name in blocked for option in ("-p", f"no:{NOT_IN_INC_REQUIREMENTS[name]}")]
-    # A fresh inductor cache per run: every run compiles cold, as on a CI machine, and wall times say so.
+    shutil.copy(HARNESS / conftest, root / "conftest.py")
+    (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    pythonpath = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, **(env or {}), PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1")
+    command = [python, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+
+
+def _pytest(label, root, conftest, pytest_args, python=sys.executable, blocked=()):
+    """Run pytest on a tree and report it (see :func:`run_pytest`); inductor's cache starts empty.
+
+    Returns:
+        bool: Whether the run passed.
+    """
+    options = [option for name in blocked for option in ("-p", f"no:{BLOCKED[name]}")]
     cache = tempfile.mkdtemp(prefix="inductor-cache-", dir=root)
     env = {"UPSTREAM_CHECK_BLOCKED": ",".join(blocked), "TORCHINDUCTOR_CACHE_DIR": cache}
     start = time.perf_counter()
-    result = upstream.run_pytest(root, conftest, ["-q", "-rfEs", *options, *pytest_args], python=python, env=env)
+    result = run_pytest(root, conftest, ["-q", "-rfEs", *options, *pytest_args], python=python, env=env)
     return _report(label, result, time.perf_counter() - start)
 
 
+def runnable_copy(queue, pull_requests, inc_src, dest):
+    """Copy the installed INC package and INC main's PT2E tests into ``dest`` and apply pull requests there.
+
+    Args:
+        queue (Sequence[PullRequest]): The whole queue.
+        pull_requests (Sequence[PullRequest]): The pull requests to apply, in order.
+        inc_src (str or Path): INC main: a work tree or git directory.
+        dest (Path): A missing directory.
+
+    Returns:
+        Path: ``dest``; with it first on ``PYTHONPATH``, ``import neural_compressor`` imports the copy.
+    """
+    shutil.copytree(
+        installed_inc_root() / INC_PACKAGE, dest / INC_PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    build_tree(queue, inc_src, dest, pull_requests)
+    return dest
+
+
+# The ruff rules INC's pyproject.toml ignores.
+_INC_RUFF_IGNORE = "E402,E501,E721,E722,E731,E741,F401,F403,F405,F841"
 # INC's lint of its package sources (its .pre-commit-config.yaml and pyproject.toml), run on the replaced modules.
 INC_LINT = (
     ("isort", "--check-only", "--diff", "--profile", "black", "--line-length", "120", "-p", "neural_compressor"),
     ("black", "--check", "--line-length", "120"),
-    ("ruff", "check", "--isolated", "--select", "E4,E7,E9,F", "--line-length", "120"),
+    ("ruff", "check", "--isolated", "--select", "E4,E7,E9,F", "--ignore", _INC_RUFF_IGNORE, "--line-length", "120"),
     ("docformatter", "--check", "--black", "--style", "google", "--wrap-summaries", "0", "--wrap-descriptions", "0"),
     ("codespell",),
 )
@@ -138,204 +177,72 @@ def _inc_lint(root, paths):
     return passed
 
 
-def check(args):
-    """Apply the diff to a copy of the installed INC and run our upstreamable tests there, unpatched.
-
-    Args:
-        args (argparse.Namespace): ``inc_src`` (optional) and ``k`` (optional pytest ``-k`` expression).
+def _check_pull_request(queue, pull_request, args, tmp):
+    """Apply one pull request after its dependencies and run its checks (see the module).
 
     Returns:
         bool: Whether everything passed.
     """
-    files = upstream.upstream_files()
-    diff = upstream.format_diff(files)
-    count, added, removed = upstream.diff_stats(diff)
-    print(f"diff against the installed INC ({upstream.installed_inc_root()}): {count} files, +{added} -{removed}")
-    for file in files:
-        print(f"    {'new     ' if file.old is None else 'modified'} {file.path}")
-    passed = True
-    with tempfile.TemporaryDirectory(prefix="inc-upstream-") as tmp:
-        if args.inc_src:
-            tree = upstream.export_inc_tree(args.inc_src, Path(tmp) / "inc-src", upstream.INC_TREE)
-            same = upstream.build_diff(tree) == diff
-            upstream.apply_diff(diff, tree, check_only=True)
-            print(f"git apply --check onto {args.inc_src}: ok; diff against it identical: {same}")
-        root = upstream.make_patched_copy(diff, Path(tmp) / "patched")
-        passed &= _inc_lint(root, [file.path for file in files if not file.path.startswith("test/")])
-        options = ["-k", args.k] if args.k else []
-        passed &= _pytest(
-            "our tests on the diff-patched INC, no runtime patch",
-            root,
-            upstream.conftest_text("no_patch"),
-            ["test/torch", *options],
-        )
-    return passed
-
-
-def _eager_outputs(python, settings_file, output, pythonpath):
-    """Run the eager probe of every setting with one interpreter on one INC tree.
-
-    Args:
-        python (str): The interpreter.
-        settings_file (Path): The settings, as JSON.
-        output (Path): Where the probe saves its results.
-        pythonpath (Path or None): The INC tree first on the path; None for the installed INC.
-
-    Returns:
-        dict: Setting label -> output tensor, or the error's type and first line.
-    """
-    probe = Path(output).with_name("eager_probe.py")
-    probe.write_text(upstream.data_text("eager_probe.py"), encoding="utf-8")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(pythonpath or ""))
-    subprocess.run([python, probe, settings_file, output], cwd=probe.parent, env=env, check=True, capture_output=True)
-    return torch.load(output)
-
-
-def _eager_equality(root, python, tmp):
-    """Compare every matrix setting run eagerly on the stock INC and on the patched copy.
-
-    Args:
-        root (Path): The patched copy.
-        python (str): The interpreter.
-        tmp (Path): A scratch directory.
-
-    Returns:
-        bool: Whether every setting that runs on stock gives an equal output on the copy, and every other one a
-        ValueError there.
-    """
-    settings_file = tmp / "settings.json"
-    settings_file.write_text(json.dumps({matrix.label(setting): setting for setting in matrix.settings()}))
-    start = time.perf_counter()
-    stock = _eager_outputs(python, settings_file, tmp / "stock.pt", None)
-    patched = _eager_outputs(python, settings_file, tmp / "patched.pt", root)
-    ran = [label for label, result in stock.items() if isinstance(result, torch.Tensor)]
-    equal = [
-        label for label in ran if isinstance(patched[label], torch.Tensor) and torch.equal(stock[label], patched[label])
-    ]
-    rejected = [label for label in stock if label not in ran and str(patched[label]).startswith("ValueError: ")]
-    others = sorted(set(stock) - set(equal) - set(rejected))
-    print(
-        f"eager probe ({python}): {len(stock)} settings; {len(ran)} run on stock INC, {len(equal)} of them give "
-        f"outputs equal float for float with the patch; {len(rejected)} of the other {len(stock) - len(ran)} "
-        f"fail on stock and raise ValueError with the patch; wall {time.perf_counter() - start:.0f} s",
-        flush=True,
-    )
-    for label in others:
-        print(f"    DIFFERENT {label}: stock {str(stock[label])[:120]!r}, patched {str(patched[label])[:120]!r}")
-    return not others
-
-
-def _step_tests(patch):
-    """List the test files a patch adds or changes, and the modules it changes.
-
-    Args:
-        patch (str): The patch.
-
-    Returns:
-        tuple[list[str], list[str]]: The test files and the package modules.
-    """
-    paths = re.findall(r"^diff --git a/(\S+) b/", patch, flags=re.M)
+    root = runnable_copy(queue, closure(queue, pull_request.number), args.inc_src, tmp / pull_request.name)
+    paths = list(dict.fromkeys(path for _, text in pull_request.patches for path in touched_paths(text)))
     tests = [path for path in paths if Path(path).name.startswith("test_") and path.endswith(".py")]
-    return tests, [path for path in paths if path.startswith("neural_compressor/") and path.endswith(".py")]
-
-
-def _blocked(patches):
-    """Return the test dependencies that stay blocked after the given patches (none adds one to INC's requirements).
-
-    Args:
-        patches (Sequence[str]): The patches applied so far.
-
-    Returns:
-        tuple[str, ...]: The top-level module names.
-    """
-    added = "".join(line for patch in patches for line in patch.splitlines(keepends=True) if line.startswith("+"))
-    touches = any(f"b/{INC_REQUIREMENTS}" in patch for patch in patches)
-    return tuple(name for name in NOT_IN_INC_REQUIREMENTS if not (touches and re.search(rf"^\+{name}\b", added, re.M)))
-
-
-def _run_step(index, patches, inc_tests, args, tmp):
-    """Run one step of the series as INC's CI would.
-
-    Args:
-        index (int): The step, from 1.
-        patches (list[tuple[str, str]]): The whole series.
-        inc_tests (Path): A tree holding INC's PT2E tests.
-        args (argparse.Namespace): ``python`` (extra interpreters) and ``skip_probe``.
-        tmp (Path): A scratch directory.
-
-    Returns:
-        bool: Whether every run of the step passed.
-    """
-    name, patch = patches[index - 1]
-    texts = [text for _, text in patches[:index]]
-    root = upstream.make_patched_copy(texts, tmp / f"step{index}")
-    upstream.export_inc_tree(inc_tests, root, INC_PT2E_TESTS)
-    tests, modules = _step_tests(patch)
-    count, added, removed = upstream.diff_stats(patch[patch.index("\ndiff --git ") + 1 :])
-    print(f"\n== step {index}: {name}: {count} files, +{added} -{removed}; blocked: {', '.join(_blocked(texts))}")
+    modules = [path for path in paths if path.startswith(f"{INC_PACKAGE}/") and path.endswith(".py")]
+    print(
+        f"\n== {pull_request.name}: applies after {', '.join(p.name for p in closure(queue, pull_request.number)[:-1]) or 'INC main'}"
+    )
     passed = _inc_lint(root, modules) if modules else True
-    inc_files = sorted(path.relative_to(root).as_posix() for path in (root / "test/torch").rglob("test_*.py"))
-    inc_files = [
-        path
-        for path in inc_files
-        if path not in tests and (path.startswith(INC_PT2E_TESTS[0]) or path == INC_PT2E_TESTS[1])
-    ]
-    for number, python in enumerate([sys.executable, *args.python]):
-        if index == 1 and not args.skip_probe:
-            (tmp / f"probe{number}").mkdir()
-            passed &= _eager_equality(root, python, tmp / f"probe{number}")
-        for test in [*inc_files, *tests]:
-            label = f"step {index} [{Path(python).parent.parent.name}] {test}"
-            conftest = upstream.conftest_text("no_patch")
-            passed &= _pytest(label, root, conftest, [test, *DESELECT], python=python, blocked=_blocked(texts))
+    full = pull_request.number in (args.inc_tests or (1, len(queue)))
+    files = [*tests, *(path for path in INC_PT2E_TESTS if full and path not in tests)]
+    for python in [sys.executable, *args.python]:
+        for test in files:
+            label = f"{pull_request.name} [{Path(python).parent.parent.name}] {test}"
+            passed &= _pytest(label, root, "no_patch_conftest.py", [test, *DESELECT], python, tuple(BLOCKED))
     return passed
 
 
-def series(args):
-    """Check the series step by step: each applies onto INC main after the ones before, and passes INC's CI tests.
+def prs(args):
+    """Check each pull request as INC's CI would (see the module).
 
     Args:
-        args (argparse.Namespace): ``inc_src`` (INC main: its tests and the base of the series), ``python``
-            (extra interpreters), ``steps`` (the steps to run, default all) and ``skip_probe``.
+        args (argparse.Namespace): ``inc_src``, ``python`` (extra interpreters), ``only`` and ``inc_tests``
+            (pull request numbers).
 
     Returns:
-        bool: Whether every step passed.
+        bool: Whether every check passed.
     """
-    patches = upstream.build_series(args.inc_src)
-    print(f"series against {args.inc_src}: {len(patches)} patches; installed INC {upstream.installed_inc_root()}")
+    queue = load_queue()
+    print(f"{len(queue)} pull requests against {args.inc_src}; installed INC {installed_inc_root()}")
     passed = True
-    with tempfile.TemporaryDirectory(prefix="inc-series-") as tmp:
-        inc_tests = upstream.export_inc_tree(args.inc_src, Path(tmp) / "inc-src", INC_PT2E_TESTS)
-        for index in args.steps or range(1, len(patches) + 1):
-            passed &= _run_step(index, patches, inc_tests, args, Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="inc-prs-") as tmp:
+        for pull_request in queue:
+            if not args.only or pull_request.number in args.only:
+                passed &= _check_pull_request(queue, pull_request, args, Path(tmp))
     return passed
 
 
 def acceptance(args):
-    """Run INC's PT2E tests (a) on the installed INC with apply_patch() and (b) on the diff-patched copy.
+    """Run INC main's PT2E tests (a) on the installed INC with apply_patch() and (b) on INC main with the queue.
 
     Args:
-        args (argparse.Namespace): ``inc_src``, the INC tree that provides the tests.
+        args (argparse.Namespace): ``inc_src``.
 
     Returns:
         bool: Whether both runs passed.
     """
+    queue = load_queue()
     print(
-        f"INC tests from {args.inc_src}: {', '.join(INC_PT2E_TESTS)}; deselected (hub download): "
-        f"{', '.join(HUB_TESTS)}"
+        f"INC tests from {args.inc_src}: {', '.join(INC_PT2E_TESTS)}; deselected (hub download): {', '.join(HUB_TESTS)}"
     )
     passed = True
     with tempfile.TemporaryDirectory(prefix="inc-acceptance-") as tmp:
-        root = upstream.export_inc_tree(args.inc_src, Path(tmp) / "a", INC_PT2E_TESTS)
-        # INC's test files by name: in (b) the diff adds ours beside them, and only INC's run here.
-        tests = sorted(path.relative_to(root).as_posix() for path in root.rglob("test_*.py"))
-        print(f"{len(tests)} test files: {', '.join(tests)}")
-        runtime = upstream.conftest_text("runtime_patch")
-        passed &= _pytest("(a) installed INC + apply_patch()", root, runtime, [*tests, *DESELECT])
-        root = upstream.export_inc_tree(args.inc_src, Path(tmp) / "b", INC_PT2E_TESTS)
-        upstream.make_patched_copy(upstream.build_diff(), root)
-        no_patch = upstream.conftest_text("no_patch")
-        passed &= _pytest("(b) diff-patched INC, no runtime patch", root, no_patch, [*tests, *DESELECT])
+        root = export_inc_tree(args.inc_src, Path(tmp) / "a", INC_PT2E_TESTS)
+        passed &= _pytest(
+            "(a) installed INC + apply_patch()", root, "runtime_patch_conftest.py", [*INC_PT2E_TESTS, *DESELECT]
+        )
+        root = runnable_copy(queue, queue, args.inc_src, Path(tmp) / "b")
+        passed &= _pytest(
+            "(b) INC main + the queue, no runtime patch", root, "no_patch_conftest.py", [*INC_PT2E_TESTS, *DESELECT]
+        )
     return passed
 
 
@@ -347,20 +254,22 @@ def build_parser():
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    check_parser = commands.add_parser("check", help="run our upstreamable tests on the diff-patched INC copy")
-    check_parser.add_argument("--inc-src", metavar="DIR", help="an INC work tree or git directory to git apply --check")
-    check_parser.add_argument("-k", metavar="EXPR", help="run only the tests that match this pytest -k expression")
-    check_parser.set_defaults(run=check)
-    series_parser = commands.add_parser("series", help="run each step of the series as INC's CI would")
-    series_parser.add_argument("--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory")
-    series_parser.add_argument(
+    prs_parser = commands.add_parser("prs", help="check each pull request as INC's CI runs it")
+    prs_parser.add_argument("--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory")
+    prs_parser.add_argument(
         "--python", metavar="EXE", action="append", default=[], help="also run with this interpreter (repeatable)"
     )
-    series_parser.add_argument("--steps", metavar="N", type=int, nargs="+", help="run only these steps (from 1)")
-    series_parser.add_argument("--skip-probe", action="store_true", help="skip step 1's eager equality probe")
-    series_parser.set_defaults(run=series)
-    acceptance_parser = commands.add_parser("acceptance", help="run INC's PT2E tests, patched at run time and by diff")
-    acceptance_parser.add_argument("--inc-src", metavar="DIR", required=True, help="an INC work tree or git directory")
+    prs_parser.add_argument("--only", metavar="N", type=int, nargs="+", help="check only these pull requests")
+    prs_parser.add_argument(
+        "--inc-tests", metavar="N", type=int, nargs="+", help="run INC's PT2E tests after these (default: first, last)"
+    )
+    prs_parser.set_defaults(run=prs)
+    acceptance_parser = commands.add_parser(
+        "acceptance", help="run INC's PT2E tests, patched at run time and by the queue"
+    )
+    acceptance_parser.add_argument(
+        "--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory"
+    )
     acceptance_parser.set_defaults(run=acceptance)
     return parser
 

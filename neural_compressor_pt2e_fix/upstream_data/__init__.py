@@ -13,9 +13,6 @@
 # limitations under the License.
 """Data of the upstream kit, read with :mod:`importlib.resources`, never imported by the package.
 
-- ``series/``: the reviewed patches of the upstream series (git format-patch files against INC main) and the
-  commit message of its last patch, whose diff is computed (see :func:`neural_compressor_pt2e_fix.upstream.build_series`).
-- ``no_patch_conftest.py``, ``runtime_patch_conftest.py``: the conftest.py of a test run on a patched copy of INC
-  without this package, and on the installed INC with the runtime patch.
-- ``eager_probe.py``: a script that runs settings through INC's public API eagerly and saves the outputs.
+- ``prs/NN-slug/``: the pull requests of the upstream fix, each with its ``description.md`` and git format-patch
+  files against INC main (see :mod:`neural_compressor_pt2e_fix.upstream.queue`).
 """

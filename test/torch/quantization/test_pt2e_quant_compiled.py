@@ -11,7 +11,12 @@ from torch._inductor.utils import run_and_get_code
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig, convert, prepare
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.stack_probes import dynamic_affine_compiles_right
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.stack_probes import (
+    conv1d_module_name_config_applies,
+    dynamic_affine_compiles_right,
+    linear_sum_keeps_graph_inputs,
+    symmetric_dynamic_shared_input_converts,
+)
 
 
 class Residual(torch.nn.Module):
@@ -115,6 +120,16 @@ def _run_leaving_input_alone(q_model, x):
     return eager, compiled, code
 
 
+def _adds_reading_a_quantized_output(q_model):
+    """Count the adds whose operand is a Linear's output quantized before the add (the in-place 'sum' guard)."""
+    dequantize = torch.ops.quantized_decomposed.dequantize_per_tensor
+    return sum(
+        node.target == torch.ops.aten.add.Tensor
+        and any(str(arg.target).startswith(str(dequantize)) for arg in node.args)
+        for node in q_model.graph.nodes
+    )
+
+
 class TestCompiledModelLeavesItsInputAlone:
     # Stock INC: inductor lowers `x + linear(...)` with x a graph input to oneDNN qlinear_pointwise.binary with the
     # in-place 'sum' post-op, and the returned tensor is the caller's x, overwritten.
@@ -126,9 +141,10 @@ class TestCompiledModelLeavesItsInputAlone:
         model, x = model_cls().eval(), torch.randn(8, 16)
         q_model = _quantize(model, x, StaticQuantConfig())
         eager, compiled, code = _run_leaving_input_alone(q_model, x)
-        # Every Linear still runs as a oneDNN int8 kernel, none with the in-place 'sum' post-op.
+        # Every Linear still runs as a oneDNN int8 kernel; the guard quantizes the last one's output before the add
+        # exactly where the installed inductor would add it in place.
         assert len(re.findall(r"onednn\.qlinear_pointwise\.", code)) == linears
-        assert "qlinear_pointwise.binary" not in code
+        assert _adds_reading_a_quantized_output(q_model) == (0 if linear_sum_keeps_graph_inputs() else 1)
         # The output is x plus the last Linear's output, quantized before the add: a rounding flip there moves the
         # output by that quantizer's scale, and one propagated from the Linear's input by about as much.
         step = _scales(q_model, torch.ops.quantized_decomposed.dequantize_per_tensor.default)[-1]
@@ -196,12 +212,20 @@ class TestDynamicActivations:
         assert (reference - eager).abs().max() < 10 * step
 
     @pytest.mark.skipif(not support.SUPPORTS_DYNAMIC_SYMMETRIC, reason="torch<2.5 converts no symmetric dynamic")
-    def test_symmetric_shared_by_two_quantized_inputs_is_rejected_before_calibration(self):
+    def test_symmetric_shared_by_two_quantized_inputs_is_rejected_where_convert_fails(self):
         # The residual's relu feeds the conv and the add, both quantized: one shared dynamic observer, on which
-        # convert_pt2e fails for symmetric specs.
+        # convert_pt2e fails for symmetric specs where the installed torchao has the defect.
         torch.manual_seed(0)
         model, x = ConvPool(residual=True).eval(), torch.rand(2, 3, 8, 8)
         exported = export(model, example_inputs=(x,))
+        if symmetric_dynamic_shared_input_converts():
+            prepared = prepare(exported, quant_config=DynamicQuantConfig(act_sym=True))
+            prepared(x)
+            q_model = convert(prepared)
+            with torch.no_grad():
+                step = model.features(x).abs().max().item() / 127.5 * model.fc.weight.abs().max().item()
+                torch.testing.assert_close(q_model(x), model(x), rtol=0, atol=10 * step)
+            return
         with pytest.raises(ValueError) as info:
             prepare(exported, quant_config=DynamicQuantConfig(act_sym=True))
         assert str(info.value).startswith("act_sym=True is not supported: convert_pt2e fails on a symmetric dynamic")
@@ -225,7 +249,7 @@ class TestDynamicActivations:
 class TestSetLocalOnConv1d:
     FP32 = dict(w_dtype="fp32", act_dtype="fp32")
 
-    def test_a_conv1d_without_its_relu_is_rejected(self):
+    def test_a_conv1d_without_its_relu_is_rejected_where_the_config_would_not_apply(self):
         # Stock INC: the X86 quantizer annotates Conv1d only within a Conv1d + ReLU pattern, whose ReLU here is
         # another module, so the name config never applies and the conv is quantized by the global config.
         torch.manual_seed(0)
@@ -233,6 +257,11 @@ class TestSetLocalOnConv1d:
         config = StaticQuantConfig()
         config.set_local("conv", StaticQuantConfig(**self.FP32))
         exported = export(model, example_inputs=(x,))
+        if conv1d_module_name_config_applies():
+            q_model = _quantize(model, x, config)
+            weights = [node.args[1] for node in q_model.graph.nodes if node.target == torch.ops.aten.conv1d.default]
+            assert str(weights[0].target) == "conv.weight"
+            return
         with pytest.raises(ValueError) as info:
             prepare(exported, quant_config=config)
         assert str(info.value) == (

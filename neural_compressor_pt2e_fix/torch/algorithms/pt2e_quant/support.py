@@ -114,7 +114,7 @@ class RoleSupport(NamedTuple):
 TABLES = RoleSupport("", tuple(DTYPES), tuple(QSCHEMES.values()))
 
 # What the X86 inductor backend computes correctly, per tensor role. int8 activations are handed to it in uint8 form
-# (see utility.LOWERED_DTYPES), so both activation dtypes compute right into every op.
+# (utility.ACTIVATION_FORMS), so both activation dtypes compute right into every op.
 SUPPORTED = MappingProxyType(
     {
         "weight": RoleSupport(

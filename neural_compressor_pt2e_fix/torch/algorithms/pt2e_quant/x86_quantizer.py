@@ -18,7 +18,7 @@ before prepare_pt2e inserts any observer: every ``set_local`` by op name must ta
 installed torch/torchao converts or compiles wrongly is either annotated around (an in-place add into a tensor the
 model does not own) or rejected with a ValueError naming the setting and the fix. :func:`include_zero_in_dynamic_ranges`
 rewrites a converted model whose dynamic qparams inductor would compute wrongly. Each workaround of a torch/torchao
-defect asks :mod:`.stack_probes` whether the installed stack still has it.
+defect runs only where :mod:`.stack_probes` finds the installed stack still has it.
 """
 
 import difflib
@@ -32,7 +32,12 @@ from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import (
     X86InductorQuantizer,
     module_name_filter,
 )
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.stack_probes import dynamic_affine_compiles_right
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.stack_probes import (
+    conv1d_module_name_config_applies,
+    dynamic_affine_compiles_right,
+    linear_sum_keeps_graph_inputs,
+    symmetric_dynamic_shared_input_converts,
+)
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.support import unsupported_setting
 
 # The node.meta key under which PT2E quantizers store their annotation (the same in torch.ao and torchao).
@@ -133,8 +138,9 @@ class X86InductorQuantizerChecked(X86InductorQuantizer):
     def annotate(self, model: torch.fx.GraphModule) -> torch.fx.GraphModule:
         """Annotate as the X86 quantizer does, then keep inductor from adding a Linear's output in place.
 
-        For each add found by :func:`_in_place_sums`, the Linear's output is quantized with the Linear's own input
-        spec before the add: inductor then lowers the Linear to an int8 kernel with an int8 output and the add
+        For each add found by :func:`_in_place_sums`, where the installed inductor would fuse it in place
+        (:func:`.stack_probes.linear_sum_keeps_graph_inputs`), the Linear's output is quantized with the Linear's own
+        input spec before the add: inductor then lowers the Linear to an int8 kernel with an int8 output and the add
         out of place, and eager mode computes the same quantize-dequantize.
 
         Args:
@@ -144,7 +150,10 @@ class X86InductorQuantizerChecked(X86InductorQuantizer):
             torch.fx.GraphModule: The annotated model.
         """
         model = super().annotate(model)
-        for add, linear, other in _in_place_sums(model):
+        sums = _in_place_sums(model)
+        if not sums or linear_sum_keeps_graph_inputs():
+            return model
+        for add, linear, other in sums:
             annotation = add.meta.setdefault(_ANNOTATION_KEY, QuantizationAnnotation(_annotated=True))
             annotation.input_qspec_map[linear] = _input_spec(linear)
             logger.info(
@@ -167,7 +176,7 @@ class X86InductorQuantizerChecked(X86InductorQuantizer):
         super().validate(model)
         self._check_local_configs_applied(model)
         shared = _shared_dynamic_inputs(model)
-        if shared:
+        if shared and not symmetric_dynamic_shared_input_converts():
             source, nodes = next(iter(shared.items()))
             raise unsupported_setting(
                 "act_sym",
@@ -210,7 +219,8 @@ class X86InductorQuantizerChecked(X86InductorQuantizer):
             names = [name for name, belongs in filters.items() if node.target in WEIGHTED_OPS and belongs(node)]
             expected = [getattr(configs[name], "weight", None) for name in names]
             if names and _weight_spec(node) not in expected:
-                hint = " (torchao quantizes a Conv1d only with the ReLU after it)" * (node.target == _CONV1D)
+                lone_conv1d = node.target == _CONV1D and not conv1d_module_name_config_applies()
+                hint = " (torchao quantizes a Conv1d only with the ReLU after it)" * lone_conv1d
                 raise unsupported_setting(
                     "set_local",
                     names[0],
@@ -238,9 +248,9 @@ def include_zero_in_dynamic_ranges(model):
     Returns:
         int: How many ``choose_qparams`` nodes now read a 0-inclusive range.
     """
-    if dynamic_affine_compiles_right():
-        return 0
     nodes = [node for node in model.graph.nodes if node.target == torch.ops.quantized_decomposed.choose_qparams.tensor]
+    if not nodes or dynamic_affine_compiles_right():
+        return 0
     for node in nodes:
         with model.graph.inserting_before(node):
             extrema = model.graph.call_function(torch.ops.aten.aminmax.default, (node.args[0],))
@@ -250,8 +260,7 @@ def include_zero_in_dynamic_ranges(model):
             high = model.graph.call_function(torch.ops.aten.clamp_min.default, (high, 0.0))
             bounds = model.graph.call_function(torch.ops.aten.stack.default, ([low, high],))
         node.args = (bounds, *node.args[1:])
-    if nodes:
-        model.recompile()
+    model.recompile()
     return len(nodes)
 
 
