@@ -20,16 +20,14 @@ must have none of them.
 
 import contextlib
 import importlib
-from importlib import metadata
 
 import torch
 
 from neural_compressor.torch.quantization import StaticQuantConfig
-from neural_compressor_pt2e_fix._console import first_line
+from neural_compressor_pt2e_fix.common import first_line, observer_class, stack
 from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support as tables
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
 
 _INC_UTILITY = "neural_compressor.torch.algorithms.pt2e_quant.utility"
 
@@ -45,12 +43,6 @@ MEASURED_STACKS = (
     ("2.11.0", "3.10"),
     ("2.14.1", "3.10"),
 )
-
-
-def _observer_class(spec):
-    """Return the observer class of a spec, unwrapping ``with_args``."""
-    ctr = spec.observer_or_fake_quant_ctr
-    return getattr(getattr(ctr, "p", None), "func", ctr)
 
 
 def _observer(spec):
@@ -77,7 +69,7 @@ def _mapped(factory, **fields):
 
 
 def _check_per_channel_observer(factory):
-    cls = _observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
+    cls = observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
     return not issubclass(cls, tables.OBSERVERS["minmax", tables.QSCHEMES["per_channel", True]]), cls.__name__
 
 
@@ -89,7 +81,7 @@ def _check_affine_per_channel(factory):
 
 
 def _check_minmax_observer(factory):
-    cls = _observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
+    cls = observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
     return cls is not tables.OBSERVERS["minmax", tables.QSCHEMES["per_tensor", False]], cls.__name__
 
 
@@ -107,7 +99,7 @@ def _check_kl_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", True, "per_channel", "kl")
     if exc is not None:
         return False, first_line(exc)
-    return True, f"{_observer_class(spec).__name__} with {spec.qscheme}"
+    return True, f"{observer_class(spec).__name__} with {spec.qscheme}"
 
 
 def _check_affine_weights(factory):
@@ -136,12 +128,12 @@ def _check_float_activation(factory):
 def _check_output_activation(factory):
     config = _mapped(factory, act_sym=True, act_algo="kl")
     output, expected = config.output_activation, config.input_activation
-    ignored = (output.dtype, output.qscheme, _observer_class(output)) != (
+    ignored = (output.dtype, output.qscheme, observer_class(output)) != (
         expected.dtype,
         expected.qscheme,
-        _observer_class(expected),
+        observer_class(expected),
     )
-    return ignored, f"output activation: {output.dtype}, {output.qscheme}, {_observer_class(output).__name__}"
+    return ignored, f"output activation: {output.dtype}, {output.qscheme}, {observer_class(output).__name__}"
 
 
 # (what the defect is, the probe: factory module -> (has the defect, evidence)). A probe that raises, because the
@@ -199,19 +191,6 @@ def probe_inc():
     """
     with _unpatched():
         return probe(importlib.import_module(_INC_UTILITY))
-
-
-def stack():
-    """Return the versions of the running stack and the PT2E home in use.
-
-    Returns:
-        dict: "torch", "torchao" ("not installed" if absent), "INC" and "PT2E home" -> value.
-    """
-    try:
-        torchao = metadata.version("torchao")
-    except metadata.PackageNotFoundError:
-        torchao = "not installed"
-    return {"torch": torch.__version__, "torchao": torchao, "INC": inc_version(), "PT2E home": PT2E_HOME}
 
 
 def support(torch_version, inc):

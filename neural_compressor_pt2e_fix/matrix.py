@@ -51,9 +51,7 @@ from neural_compressor.torch.algorithms.pt2e_quant.core import W8A8PT2EQuantizer
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig, convert, prepare
 from neural_compressor_pt2e_fix import zoo
-from neural_compressor_pt2e_fix._console import first_line, quiet
-from neural_compressor_pt2e_fix.demo.metrics import sqnr_db
-from neural_compressor_pt2e_fix.env import stack
+from neural_compressor_pt2e_fix.common import first_line, quiet, sqnr_db, stack
 from neural_compressor_pt2e_fix.patch import is_patched, patched
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support
 
