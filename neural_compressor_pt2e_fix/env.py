@@ -15,7 +15,8 @@
 
 The defects are found by calling the factory functions of INC's ``pt2e_quant.utility`` module with chosen settings
 and inspecting what they return or raise; no model is run. The same probes run on this package's factory, which
-must have none of them.
+must have none of them. Each probe compares with a value fixed here (the observer class, eps 2**-12, the qscheme),
+never with this package's tables, so that it finds a defect in either factory.
 """
 
 import contextlib
@@ -26,10 +27,12 @@ import torch
 from neural_compressor.torch.quantization import StaticQuantConfig
 from neural_compressor_pt2e_fix.common import first_line, observer_class, stack
 from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support as tables
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import MinMaxObserver, PerChannelMinMaxObserver
 
 _INC_UTILITY = "neural_compressor.torch.algorithms.pt2e_quant.utility"
+# The eps of torchao's default X86 config: what a factory's observers must use, so that results can match it.
+_X86_EPS = 2**-12
 
 # (torch, INC) of every stack the whole suite passes on: requirements/primary.txt, seed.txt and stack-*.txt, measured
 # as the README's "Supported stacks" table says.
@@ -70,24 +73,24 @@ def _mapped(factory, **fields):
 
 def _check_per_channel_observer(factory):
     cls = observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
-    return not issubclass(cls, tables.OBSERVERS["minmax", tables.QSCHEMES["per_channel", True]]), cls.__name__
+    return not issubclass(cls, PerChannelMinMaxObserver), cls.__name__
 
 
 def _check_affine_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", False, "per_channel", "minmax")
     if exc is not None:
         return False, first_line(exc)
-    return spec.qscheme != tables.QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
+    return spec.qscheme != torch.per_channel_affine, f"qscheme={spec.qscheme}"
 
 
 def _check_minmax_observer(factory):
     cls = observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
-    return cls is not tables.OBSERVERS["minmax", tables.QSCHEMES["per_tensor", False]], cls.__name__
+    return cls is not MinMaxObserver, cls.__name__
 
 
 def _check_eps(factory):
     eps = float(_observer(_spec(factory, "uint8", False, "per_tensor", "minmax")).eps)
-    return eps != tables.OBSERVER_EPS, f"eps={eps:.3g}"
+    return eps != _X86_EPS, f"eps={eps:.3g}"
 
 
 def _check_unknown_dtype(factory):
@@ -193,7 +196,7 @@ def probe_inc():
         return probe(importlib.import_module(_INC_UTILITY))
 
 
-def support(torch_version, inc):
+def measured_stack_note(torch_version, inc):
     """Say whether a torch and INC pair is one of :data:`MEASURED_STACKS`.
 
     Args:
@@ -230,7 +233,7 @@ def run(args):
     """
     patch_state = "yes (the probes below ran on INC's original functions)" if is_patched() else "no"
     fields = {**stack(), "patch applied": patch_state}
-    fields["support"] = support(torch.__version__, fields["INC"])
+    fields["support"] = measured_stack_note(torch.__version__, fields["INC"])
     for name, value in fields.items():
         print(f"{name}: {value}")
     inc_column = f"INC {inc_version()}"

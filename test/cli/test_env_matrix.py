@@ -16,7 +16,7 @@ from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
 from neural_compressor_pt2e_fix import env, matrix, patched
 from neural_compressor_pt2e_fix.cli import build_parser
 from neural_compressor_pt2e_fix.patch import inc_version
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
 
 INC = inc_version()
@@ -180,6 +180,35 @@ class TestEnv:
         assert [(defect, present) for defect, present, _ in env.probe(utility)] == [
             (defect, False) for defect, _ in env.PROBES
         ]
+
+    @pytest.mark.parametrize(
+        "table, changes, defect",
+        [
+            (
+                "OBSERVERS",
+                {("minmax", torch.per_channel_symmetric): pt2e_compat.MinMaxObserver},
+                "per_channel weights (the default) get a per-tensor observer",
+            ),
+            (
+                "QSCHEMES",
+                {("per_channel", False): torch.per_tensor_affine},
+                "per_channel with sym=False becomes per_tensor_affine",
+            ),
+            (
+                "OBSERVERS",
+                {("minmax", torch.per_tensor_affine): pt2e_compat.HistogramObserver},
+                '"minmax" is not MinMaxObserver',
+            ),
+            ("OBSERVER_EPS", 1e-3, "observers use an eps other than 2**-12 (torchao's X86 default)"),
+        ],
+        ids=["per-channel-observer", "per-channel-qscheme", "minmax-observer", "eps"],
+    )
+    def test_a_wrong_entry_in_the_fixed_tables_is_found_as_a_defect(self, monkeypatch, table, changes, defect):
+        # The probes compare with fixed values, not with the tables the fixed factory reads.
+        value = {**getattr(support, table), **changes} if isinstance(changes, dict) else changes
+        for module in (support, utility):
+            monkeypatch.setattr(module, table, value)
+        assert [found for found, present, _ in env.probe(utility) if present] == [defect]
 
     def test_under_the_patch_probes_inc_original_functions_and_keeps_the_patch(self, capsys):
         unpatched = env.probe_inc()
