@@ -15,6 +15,7 @@ import torch
 from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
 from neural_compressor_pt2e_fix import env, matrix, patched
 from neural_compressor_pt2e_fix.cli import build_parser
+from neural_compressor_pt2e_fix.matrix import command, report
 from neural_compressor_pt2e_fix.patch import inc_version
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
@@ -337,20 +338,6 @@ class TestClassify:
                 matrix.Outcome(compiled=True, max_diff=math.nan, step=1e-3),
                 (matrix.BROKEN, "compile: max|compiled - eager| = nan exceeds one output step, 0.001"),
             ),
-            (
-                {"act_sym": True},
-                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("act_sym=True with dynamic. Fix: x",)),
-                (
-                    matrix.WARNED,
-                    "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001; prepare warned: "
-                    "act_sym=True with dynamic",
-                ),
-            ),
-            (
-                {"act_sym": True},
-                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("w_sym=True is slow. Fix: x",)),
-                (matrix.BROKEN, "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001"),
-            ),
         ],
         ids=[
             "prepare-names-changed-field",
@@ -368,21 +355,14 @@ class TestClassify:
             "compiled-within-one-step",
             "compiled-beyond-one-step",
             "compiled-nan",
-            "compiled-beyond-one-step-warned-naming-the-field",
-            "compiled-beyond-one-step-warned-about-another-field",
         ],
     )
-    def test_rule(self, changes, outcome, expected):
+    def test_class_and_cause_of_each_outcome(self, changes, outcome, expected):
         assert matrix.classify(_setting(**changes), outcome) == expected
 
 
 def _row(label, stock, fixed):
-    return {
-        "label": label,
-        "setting": {},
-        "stock": {"class": stock, "cause": "", "max_diff": None, "step": None},
-        "fixed": {"class": fixed, "cause": "", "max_diff": None, "step": None},
-    }
+    return matrix.Row(label, {}, matrix.Cell(stock, ""), matrix.Cell(fixed, ""))
 
 
 class TestMatrixReport:
@@ -392,8 +372,8 @@ class TestMatrixReport:
             _row(DEFAULT, matrix.EAGER, matrix.EAGER),
             _row(W_ASYM, matrix.BROKEN, matrix.BROKEN if fixed_broken else matrix.REJECTED),
         ]
-        monkeypatch.setattr(matrix, "run_matrix", lambda only, compile_model: rows)
-        args = argparse.Namespace(only=None, compile=False, json=None, markdown=None)
+        monkeypatch.setattr(command, "run_matrix", lambda only, compile_model: rows)
+        args = argparse.Namespace(models=None, only=None, compile=False, json=None, markdown=None)
         assert matrix.run(args) == status
         lines = capsys.readouterr().out.splitlines()
         assert lines[:3] == [
@@ -401,14 +381,50 @@ class TestMatrixReport:
             f"{DEFAULT}   eager ok          eager ok",
             f"{W_ASYM}  broken            {'broken' if fixed_broken else 'rejected early'}",
         ]
-        assert lines[4:10] == [
+        assert lines[4:9] == [
             "class             stock INC  fixed",
             "compiled = eager          0      0",
             "eager ok                  1      1",
             f"rejected early            0      {0 if fixed_broken else 1}",
-            "warned early              0      0",
             f"broken                    1      {1 if fixed_broken else 0}",
         ]
+        assert re.fullmatch(r"2 settings in \d+ s", lines[9])
+
+    def test_the_json_document_has_the_documented_keys(self):
+        zoo_cell = matrix.Cell(matrix.COMPILED, "compile: ...", 2.0, 0.01, noise=1.5, sqnr_db=(2.3, 1.4))
+        rows = [
+            _row(DEFAULT, matrix.EAGER, matrix.EAGER),
+            matrix.Row("m default", {"model": "m"}, matrix.Cell(matrix.BROKEN, "prepare: KeyError: 'x'"), zoo_cell),
+        ]
+        assert report.document(rows, compile_model=True) == {
+            "versions": STACK,
+            "compile": True,
+            "totals": {
+                "stock": {matrix.COMPILED: 0, matrix.EAGER: 1, matrix.REJECTED: 0, matrix.BROKEN: 1},
+                "fixed": {matrix.COMPILED: 1, matrix.EAGER: 1, matrix.REJECTED: 0, matrix.BROKEN: 0},
+            },
+            "rows": [
+                {
+                    "label": DEFAULT,
+                    "setting": {},
+                    "stock": {"class": "eager ok", "cause": "", "max_diff": None, "step": None},
+                    "fixed": {"class": "eager ok", "cause": "", "max_diff": None, "step": None},
+                },
+                {
+                    "label": "m default",
+                    "setting": {"model": "m"},
+                    "stock": {"class": "broken", "cause": "prepare: KeyError: 'x'", "max_diff": None, "step": None},
+                    "fixed": {
+                        "class": "compiled = eager",
+                        "cause": "compile: ...",
+                        "max_diff": 2.0,
+                        "step": 0.01,
+                        "noise": 1.5,
+                        "sqnr_db": [2.3, 1.4],
+                    },
+                },
+            ],
+        }
 
 
 class TestMatrixRuns:
