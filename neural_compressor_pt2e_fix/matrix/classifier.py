@@ -28,6 +28,10 @@ Each result (a setting on one INC) falls into exactly one class:
   failure, a compiled output that differs from eager by more than the tolerance, a compiled model that writes into
   its input, or a set_local that does not take effect.
 
+A row (one setting, stock INC and the fix) is *ok until compiled* when stock INC runs the setting eagerly (``eager
+ok``) and the fix rejects it (``rejected early``); only a run without compile has such rows. The fix rejects only
+settings that cannot be built or that fail or compute wrong once compiled; stock INC built this one, so it fails or
+computes wrong once compiled, and stock's ``eager ok`` beside the fix's rejection is no regression.
 """
 
 import dataclasses
@@ -267,3 +271,8 @@ class Row:
     setting: dict
     stock: Cell
     fixed: Cell
+
+    @property
+    def ok_until_compiled(self):
+        """Whether stock INC runs the setting eagerly and the fix rejects it (see the module)."""
+        return self.stock.klass == EAGER and self.fixed.klass == REJECTED

@@ -16,13 +16,24 @@
 The JSON document (``--json``) is ``{"versions": ..., "compile": ..., "totals": ..., "rows": [...]}``: the stack
 (:func:`common.stack`), whether the run compiled, :func:`totals`, and per row its "label", its "setting" and, for
 "stock" and "fixed", an object with "class", "cause", "max_diff" and "step" (null unless the compiled model ran), plus
-"noise" and "sqnr_db" where they were measured (see :class:`Outcome`).
+"noise" and "sqnr_db" where they were measured (see :class:`Outcome`). A row that is ok until compiled
+(:attr:`Row.ok_until_compiled`) is one whose stock class is "eager ok" and fixed class "rejected early".
 """
+
+import textwrap
 
 from neural_compressor_pt2e_fix.common import stack
 from neural_compressor_pt2e_fix.matrix.classifier import BROKEN, CLASSES, COMPILED, EAGER, REJECTED
 
 COLUMNS = ("stock", "fixed")
+# The mark of the stock class of a row that is ok until compiled, and the note it refers to.
+UNTIL_COMPILED_MARK = "*"
+_MARKDOWN_MARK = "\\" + UNTIL_COMPILED_MARK
+UNTIL_COMPILED_NOTE = (
+    "stock INC runs the setting eagerly and the fix rejects it at prepare. The fix rejects only settings that cannot "
+    "be built or that fail or compute wrong once compiled; stock INC built this one, so it fails or computes wrong "
+    "once compiled ({compile} shows how)."
+)
 # Short class names for the zoo grid.
 _SHORT = {COMPILED: "ok", EAGER: "eager", REJECTED: "rejected", BROKEN: "**broken**"}
 # The longest cause a Markdown table cell shows.
@@ -49,8 +60,32 @@ def plural(count, noun):
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
+def _marked(name, row, mark=UNTIL_COMPILED_MARK):
+    """Return a stock class name, followed by ``mark`` for a row that is ok until compiled."""
+    return name + mark if row.ok_until_compiled else name
+
+
+def until_compiled_note(rows, mark=UNTIL_COMPILED_MARK, compile_option="--compile"):
+    """Return the note on the rows that are ok until compiled, or "" if there are none.
+
+    Args:
+        rows (list[Row]): The rows.
+        mark (str): The mark the note starts with, as the rows show it.
+        compile_option (str): How the note writes the ``--compile`` option.
+
+    Returns:
+        str: E.g. ``"* ok until compiled (1 setting): stock INC runs the setting eagerly ..."``.
+    """
+    count = sum(row.ok_until_compiled for row in rows)
+    if not count:
+        return ""
+    return f"{mark} ok until compiled ({plural(count, 'setting')}): " + UNTIL_COMPILED_NOTE.format(
+        compile=compile_option
+    )
+
+
 def text(rows):
-    """Render the rows as the console table: one line per row, then the per-class totals.
+    """Render the rows as the console table: one line per row, the ok-until-compiled note, the per-class totals.
 
     Args:
         rows (list[Row]): The rows.
@@ -61,8 +96,11 @@ def text(rows):
     width = max(len(row.label) for row in rows)
     lines = [f"{'setting':<{width}}  {'stock INC':<16}  fixed"]
     for row in rows:
-        lines.append(f"{row.label:<{width}}  {row.stock.klass:<16}  {row.fixed.klass}")
+        lines.append(f"{row.label:<{width}}  {_marked(row.stock.klass, row):<16}  {row.fixed.klass}")
     lines.append("")
+    note = until_compiled_note(rows)
+    if note:
+        lines += textwrap.wrap(note, width=120) + [""]
     counts = totals(rows)
     lines.append(f"{'class':<16}  {'stock INC':>9}  {'fixed':>5}")
     lines += [f"{klass:<16}  {counts['stock'][klass]:>9}  {counts['fixed'][klass]:>5}" for klass in CLASSES]
@@ -87,13 +125,20 @@ def _zoo_grid(rows):
     lines.append("|---" * (len(cases) + 1) + "|")
     for model in models:
         row_cells = [cells.get((model, case)) for case in cases]
-        text = ["" if row is None else f"{_SHORT[row.stock.klass]} → {_SHORT[row.fixed.klass]}" for row in row_cells]
+        text = [
+            (
+                ""
+                if row is None
+                else f"{_marked(_SHORT[row.stock.klass], row, _MARKDOWN_MARK)} → {_SHORT[row.fixed.klass]}"
+            )
+            for row in row_cells
+        ]
         lines.append(f"| {model} | " + " | ".join(text) + " |")
     return lines
 
 
 def markdown(rows, compile_model):
-    """Render the results as Markdown: the per-class totals, then one table row per setting.
+    """Render the results as Markdown: the per-class totals, the ok-until-compiled note, then one table row per setting.
 
     Args:
         rows (list[Row]): The rows.
@@ -113,12 +158,15 @@ def markdown(rows, compile_model):
     ]
     counts = totals(rows)
     lines += [f"| {klass} | {counts['stock'][klass]} | {counts['fixed'][klass]} |" for klass in CLASSES]
+    note = until_compiled_note(rows, _MARKDOWN_MARK, "`--compile`")
+    if note:
+        lines += ["", note]
     lines += _zoo_grid(rows)
     lines += ["", "| setting | stock INC | fixed | stock: cause | fixed: cause |", "|---|---|---|---|---|"]
     for row in rows:
         stock, fixed = row.stock, row.fixed
         lines.append(
-            f"| `{row.label}` | {stock.klass} | {fixed.klass} | "
+            f"| `{row.label}` | {_marked(stock.klass, row, _MARKDOWN_MARK)} | {fixed.klass} | "
             f"{_table_cell(stock.cause)} | {_table_cell(fixed.cause)} |"
         )
     return "\n".join(lines) + "\n"

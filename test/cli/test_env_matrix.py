@@ -73,6 +73,10 @@ SUBSET_EAGER = {
     },
 }
 
+# The settings of SUBSET_EAGER that stock INC runs eagerly and the fix rejects: stock fails to compile them
+# (SUBSET_COMPILED), and the output marks them "ok until compiled". Stock INC 3.0.2 fails at prepare on all four.
+OK_UNTIL_COMPILED = {"3.10": {W_UINT8}, "3.0.2": set()}
+
 # The same for the default and w_dtype='uint8', with compile.
 SUBSET_COMPILED = {
     "3.10": {
@@ -361,8 +365,70 @@ class TestClassify:
         assert matrix.classify(_setting(**changes), outcome) == expected
 
 
-def _row(label, stock, fixed):
-    return matrix.Row(label, {}, matrix.Cell(stock, ""), matrix.Cell(fixed, ""))
+def _row(label, stock, fixed, setting=None):
+    return matrix.Row(label, setting or {}, matrix.Cell(stock, ""), matrix.Cell(fixed, ""))
+
+
+# The note under a console table with one row that is ok until compiled, wrapped at 120 columns.
+UNTIL_COMPILED_NOTE = [
+    "* ok until compiled (1 setting): stock INC runs the setting eagerly and the fix rejects it at prepare. "
+    "The fix rejects",
+    "only settings that cannot be built or that fail or compute wrong once compiled; stock INC built this one, "
+    "so it fails or",
+    "computes wrong once compiled (--compile shows how).",
+]
+
+
+class TestOkUntilCompiled:
+    @pytest.mark.parametrize("stock", matrix.CLASSES)
+    @pytest.mark.parametrize("fixed", matrix.CLASSES)
+    def test_a_row_is_ok_until_compiled_when_stock_runs_it_eagerly_and_the_fix_rejects_it(self, stock, fixed):
+        expected = (stock, fixed) == (matrix.EAGER, matrix.REJECTED)
+        assert _row(W_UINT8, stock, fixed).ok_until_compiled is expected
+
+    def test_the_console_table_marks_the_stock_class_and_explains_the_mark(self):
+        rows = [
+            _row(DEFAULT, matrix.EAGER, matrix.EAGER),
+            _row(W_UINT8, matrix.EAGER, matrix.REJECTED),
+            _row(W_ASYM, matrix.BROKEN, matrix.REJECTED),
+        ]
+        assert report.text(rows)[:10] == [
+            f"{'setting':<{len(W_ASYM)}}  stock INC         fixed",
+            f"{DEFAULT}   eager ok          eager ok",
+            f"{W_UINT8}  eager ok*         rejected early",
+            f"{W_ASYM}  broken            rejected early",
+            "",
+            *UNTIL_COMPILED_NOTE,
+            "",
+            "class             stock INC  fixed",
+        ]
+
+    def test_markdown_marks_the_stock_class_and_explains_the_mark(self):
+        rows = [_row(DEFAULT, matrix.EAGER, matrix.EAGER), _row(W_UINT8, matrix.EAGER, matrix.REJECTED)]
+        lines = report.markdown(rows, compile_model=False).splitlines()
+        table_end = 4 + len(matrix.CLASSES)
+        assert lines[table_end : table_end + 2] == [
+            "",
+            "\\* ok until compiled (1 setting): stock INC runs the setting eagerly and the fix rejects it at "
+            "prepare. The fix rejects only settings that cannot be built or that fail or compute wrong once "
+            "compiled; stock INC built this one, so it fails or computes wrong once compiled (`--compile` shows how).",
+        ]
+        assert lines[-2:] == [
+            f"| `{DEFAULT}` | eager ok | eager ok |  |  |",
+            f"| `{W_UINT8}` | eager ok\\* | rejected early |  |  |",
+        ]
+
+    def test_the_zoo_grid_marks_the_stock_class(self):
+        rows = [
+            _row("m a", matrix.EAGER, matrix.REJECTED, {"model": "m", "case": "a"}),
+            _row("m b", matrix.EAGER, matrix.EAGER, {"model": "m", "case": "b"}),
+        ]
+        assert "| m | eager\\* → rejected | eager → eager |" in report.markdown(rows, False).splitlines()
+
+    def test_no_note_where_no_row_is_ok_until_compiled(self):
+        rows = [_row(W_UINT8, matrix.BROKEN, matrix.REJECTED), _row(W_ASYM, matrix.EAGER, matrix.BROKEN)]
+        assert report.until_compiled_note(rows) == ""
+        assert report.text(rows)[3:5] == ["", "class             stock INC  fixed"]
 
 
 class TestMatrixReport:
@@ -453,10 +519,14 @@ class TestMatrixRuns:
             f"[{index}/4] {label}  stock: {classes[0]}  fixed: {classes[2]}"
             for index, (label, classes) in enumerate(expected.items(), 1)
         ]
-        assert (
-            f"{DEFAULT:<{len(W_ASYM)}}  {expected[DEFAULT][0]:<16}  {expected[DEFAULT][2]}"
-            in result.stdout.splitlines()
-        )
+        stdout = result.stdout.splitlines()
+        until_compiled = _measured(OK_UNTIL_COMPILED)
+        assert stdout[1:5] == [
+            f"{label:<{len(W_ASYM)}}  {stock + ('*' if label in until_compiled else ''):<16}  {fixed}"
+            for label, (stock, _, fixed, _) in expected.items()
+        ]
+        note = ["", *UNTIL_COMPILED_NOTE] if until_compiled else []
+        assert stdout[5 : 7 + len(note)] == note + ["", "class             stock INC  fixed"]
 
     def test_default_and_uint8_weights_with_compile(self, tmp_path):
         expected = _measured(SUBSET_COMPILED)
