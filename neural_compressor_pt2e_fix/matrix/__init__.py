@@ -39,23 +39,13 @@ from neural_compressor_pt2e_fix.matrix.classifier import (
     zoo_output_step,
 )
 from neural_compressor_pt2e_fix.matrix.command import run
-from neural_compressor_pt2e_fix.matrix.report import markdown, totals
-from neural_compressor_pt2e_fix.matrix.runner import run_matrix, run_setting, run_zoo, run_zoo_case
-from neural_compressor_pt2e_fix.matrix.space import (
-    CONFIG_FIELDS,
-    ZooCase,
-    default_setting,
-    label,
-    settings,
-    zoo_cases,
-    zoo_models,
-)
+from neural_compressor_pt2e_fix.matrix.runner import run_matrix, run_zoo, run_zoo_case
+from neural_compressor_pt2e_fix.matrix.space import ZooCase, default_setting, label, settings, zoo_cases, zoo_models
 
 __all__ = [
     "BROKEN",
     "CLASSES",
     "COMPILED",
-    "CONFIG_FIELDS",
     "EAGER",
     "REJECTED",
     "Cell",
@@ -66,15 +56,12 @@ __all__ = [
     "default_setting",
     "flip_outputs",
     "label",
-    "markdown",
     "output_step",
     "run",
     "run_matrix",
-    "run_setting",
     "run_zoo",
     "run_zoo_case",
     "settings",
-    "totals",
     "zoo_cases",
     "zoo_models",
     "zoo_output_step",
