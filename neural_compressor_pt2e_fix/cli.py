@@ -21,7 +21,7 @@ import argparse
 import importlib
 import sys
 
-from neural_compressor_pt2e_fix._console import first_line
+from neural_compressor_pt2e_fix.common import first_line
 from neural_compressor_pt2e_fix.demo import MODELS
 
 _PACKAGE = "neural_compressor_pt2e_fix"

@@ -15,23 +15,24 @@
 
 The defects are found by calling the factory functions of INC's ``pt2e_quant.utility`` module with chosen settings
 and inspecting what they return or raise; no model is run. The same probes run on this package's factory, which
-must have none of them.
+must have none of them. Each probe compares with a value fixed here (the observer class, eps 2**-12, the qscheme),
+never with this package's tables, so that it finds a defect in either factory.
 """
 
 import contextlib
 import importlib
-from importlib import metadata
 
 import torch
 
 from neural_compressor.torch.quantization import StaticQuantConfig
-from neural_compressor_pt2e_fix._console import first_line
+from neural_compressor_pt2e_fix.common import first_line, observer_class, stack
 from neural_compressor_pt2e_fix.patch import apply_patch, inc_version, is_patched, remove_patch
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import support as tables
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import MinMaxObserver, PerChannelMinMaxObserver
 
 _INC_UTILITY = "neural_compressor.torch.algorithms.pt2e_quant.utility"
+# The eps of torchao's default X86 config: what a factory's observers must use, so that results can match it.
+_X86_EPS = 2**-12
 
 # (torch, INC) of every stack the whole suite passes on: requirements/primary.txt, seed.txt and stack-*.txt, measured
 # as the README's "Supported stacks" table says.
@@ -45,12 +46,6 @@ MEASURED_STACKS = (
     ("2.11.0", "3.10"),
     ("2.14.1", "3.10"),
 )
-
-
-def _observer_class(spec):
-    """Return the observer class of a spec, unwrapping ``with_args``."""
-    ctr = spec.observer_or_fake_quant_ctr
-    return getattr(getattr(ctr, "p", None), "func", ctr)
 
 
 def _observer(spec):
@@ -77,25 +72,25 @@ def _mapped(factory, **fields):
 
 
 def _check_per_channel_observer(factory):
-    cls = _observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
-    return not issubclass(cls, tables.OBSERVERS["minmax", tables.QSCHEMES["per_channel", True]]), cls.__name__
+    cls = observer_class(_spec(factory, "int8", True, "per_channel", "minmax"))
+    return not issubclass(cls, PerChannelMinMaxObserver), cls.__name__
 
 
 def _check_affine_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", False, "per_channel", "minmax")
     if exc is not None:
         return False, first_line(exc)
-    return spec.qscheme != tables.QSCHEMES["per_channel", False], f"qscheme={spec.qscheme}"
+    return spec.qscheme != torch.per_channel_affine, f"qscheme={spec.qscheme}"
 
 
 def _check_minmax_observer(factory):
-    cls = _observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
-    return cls is not tables.OBSERVERS["minmax", tables.QSCHEMES["per_tensor", False]], cls.__name__
+    cls = observer_class(_spec(factory, "uint8", False, "per_tensor", "minmax"))
+    return cls is not MinMaxObserver, cls.__name__
 
 
 def _check_eps(factory):
     eps = float(_observer(_spec(factory, "uint8", False, "per_tensor", "minmax")).eps)
-    return eps != tables.OBSERVER_EPS, f"eps={eps:.3g}"
+    return eps != _X86_EPS, f"eps={eps:.3g}"
 
 
 def _check_unknown_dtype(factory):
@@ -107,7 +102,7 @@ def _check_kl_per_channel(factory):
     spec, exc = _attempt(_spec, factory, "int8", True, "per_channel", "kl")
     if exc is not None:
         return False, first_line(exc)
-    return True, f"{_observer_class(spec).__name__} with {spec.qscheme}"
+    return True, f"{observer_class(spec).__name__} with {spec.qscheme}"
 
 
 def _check_affine_weights(factory):
@@ -136,12 +131,12 @@ def _check_float_activation(factory):
 def _check_output_activation(factory):
     config = _mapped(factory, act_sym=True, act_algo="kl")
     output, expected = config.output_activation, config.input_activation
-    ignored = (output.dtype, output.qscheme, _observer_class(output)) != (
+    ignored = (output.dtype, output.qscheme, observer_class(output)) != (
         expected.dtype,
         expected.qscheme,
-        _observer_class(expected),
+        observer_class(expected),
     )
-    return ignored, f"output activation: {output.dtype}, {output.qscheme}, {_observer_class(output).__name__}"
+    return ignored, f"output activation: {output.dtype}, {output.qscheme}, {observer_class(output).__name__}"
 
 
 # (what the defect is, the probe: factory module -> (has the defect, evidence)). A probe that raises, because the
@@ -201,20 +196,7 @@ def probe_inc():
         return probe(importlib.import_module(_INC_UTILITY))
 
 
-def stack():
-    """Return the versions of the running stack and the PT2E home in use.
-
-    Returns:
-        dict: "torch", "torchao" ("not installed" if absent), "INC" and "PT2E home" -> value.
-    """
-    try:
-        torchao = metadata.version("torchao")
-    except metadata.PackageNotFoundError:
-        torchao = "not installed"
-    return {"torch": torch.__version__, "torchao": torchao, "INC": inc_version(), "PT2E home": PT2E_HOME}
-
-
-def support(torch_version, inc):
+def measured_stack_note(torch_version, inc):
     """Say whether a torch and INC pair is one of :data:`MEASURED_STACKS`.
 
     Args:
@@ -251,7 +233,7 @@ def run(args):
     """
     patch_state = "yes (the probes below ran on INC's original functions)" if is_patched() else "no"
     fields = {**stack(), "patch applied": patch_state}
-    fields["support"] = support(torch.__version__, fields["INC"])
+    fields["support"] = measured_stack_note(torch.__version__, fields["INC"])
     for name, value in fields.items():
         print(f"{name}: {value}")
     inc_column = f"INC {inc_version()}"

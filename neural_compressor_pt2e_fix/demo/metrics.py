@@ -16,37 +16,17 @@
 Only torch and this package are needed here, so these helpers work on every supported stack.
 """
 
-import math
 import re
 
 import torch
 
+from neural_compressor_pt2e_fix.common import sqnr_db
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.support import OBSERVER_EPS
 
 # A call of a oneDNN int8 conv or linear kernel in inductor's generated wrapper code, e.g.
 # ``torch.ops.onednn.qconv_pointwise.tensor(`` or ``torch.ops.onednn.qlinear_pointwise.default(``. Weight packing
 # (``qconv_prepack``) is not a kernel call; with freezing it is folded away anyway.
 _INT8_KERNEL_CALL = re.compile(r"\bonednn\.(qconv|qlinear)(?!_prepack)\w*\.\w+\(")
-
-
-def sqnr_db(reference, approximation):
-    """Return the signal-to-quantization-noise ratio of an approximation, in dB.
-
-    ``10 * log10(sum(reference**2) / sum((reference - approximation)**2))`` over all elements, in float64: one
-    power ratio for the whole set, not a mean of per-sample ratios.
-
-    Args:
-        reference (torch.Tensor): The exact values, e.g. the fp32 model's logits.
-        approximation (torch.Tensor): The approximate values, same shape, e.g. the int8 model's logits.
-
-    Returns:
-        float: The SQNR in dB; ``math.inf`` if the approximation is exact.
-    """
-    reference = reference.double()
-    noise = (reference - approximation.double()).pow(2).sum().item()
-    if noise == 0:
-        return math.inf
-    return 10 * math.log10(reference.pow(2).sum().item() / noise)
 
 
 def top1_agreement(reference, approximation):

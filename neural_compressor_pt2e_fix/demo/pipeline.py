@@ -29,9 +29,8 @@ from torch._inductor.utils import run_and_get_code
 
 from neural_compressor.torch.export import export
 from neural_compressor.torch.quantization import convert, prepare
-from neural_compressor_pt2e_fix._console import quiet
+from neural_compressor_pt2e_fix.common import quiet, stack
 from neural_compressor_pt2e_fix.demo import metrics
-from neural_compressor_pt2e_fix.env import stack
 from neural_compressor_pt2e_fix.patch import patched
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
 

@@ -27,19 +27,6 @@ needs_demo = needs(*demo.MODELS)
 
 
 class TestMetrics:
-    def test_sqnr_is_one_power_ratio_in_db(self):
-        assert metrics.sqnr_db(torch.tensor([10.0, 0.0]), torch.tensor([10.0, 1.0])) == 20.0
-        assert metrics.sqnr_db(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 3.75])) == 10 * math.log10(400.0)
-
-    def test_sqnr_pools_all_samples_rather_than_averaging_them(self):
-        # Per sample: 26.0 dB and 6.0 dB (mean 16.0); pooled: signal 101, noise 0.5.
-        reference = torch.tensor([[10.0, 0.0], [1.0, 0.0]])
-        approximation = torch.tensor([[10.0, 0.5], [1.0, 0.5]])
-        assert metrics.sqnr_db(reference, approximation) == 10 * math.log10(202.0)
-
-    def test_sqnr_of_an_exact_copy_is_infinite(self):
-        assert metrics.sqnr_db(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 4.0])) == math.inf
-
     def test_top1_agreement_in_percent(self):
         reference = torch.tensor([[9.0, 1.0, 0.0], [0.0, 9.0, 1.0], [0.0, 1.0, 9.0], [1.0, 9.0, 0.0]])
         approximation = torch.tensor([[5.0, 4.0, 0.0], [0.0, 5.0, 4.0], [0.0, 5.0, 4.0], [0.0, 9.0, 1.0]])

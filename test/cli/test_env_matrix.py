@@ -15,8 +15,9 @@ import torch
 from neural_compressor.torch.algorithms.pt2e_quant import utility as inc_utility
 from neural_compressor_pt2e_fix import env, matrix, patched
 from neural_compressor_pt2e_fix.cli import build_parser
+from neural_compressor_pt2e_fix.matrix import command, report
 from neural_compressor_pt2e_fix.patch import inc_version
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import utility
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
 from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.pt2e_compat import PT2E_HOME
 
 INC = inc_version()
@@ -71,6 +72,10 @@ SUBSET_EAGER = {
         W_INT4: (matrix.BROKEN, "prepare: KeyError: 'int4'", matrix.REJECTED, W_INT4_REJECTED),
     },
 }
+
+# The settings of SUBSET_EAGER that stock INC runs eagerly and the fix rejects: stock fails to compile them
+# (SUBSET_COMPILED), and the output marks them "ok until compiled". Stock INC 3.0.2 fails at prepare on all four.
+OK_UNTIL_COMPILED = {"3.10": {W_UINT8}, "3.0.2": set()}
 
 # The same for the default and w_dtype='uint8', with compile.
 SUBSET_COMPILED = {
@@ -180,6 +185,35 @@ class TestEnv:
         assert [(defect, present) for defect, present, _ in env.probe(utility)] == [
             (defect, False) for defect, _ in env.PROBES
         ]
+
+    @pytest.mark.parametrize(
+        "table, changes, defect",
+        [
+            (
+                "OBSERVERS",
+                {("minmax", torch.per_channel_symmetric): pt2e_compat.MinMaxObserver},
+                "per_channel weights (the default) get a per-tensor observer",
+            ),
+            (
+                "QSCHEMES",
+                {("per_channel", False): torch.per_tensor_affine},
+                "per_channel with sym=False becomes per_tensor_affine",
+            ),
+            (
+                "OBSERVERS",
+                {("minmax", torch.per_tensor_affine): pt2e_compat.HistogramObserver},
+                '"minmax" is not MinMaxObserver',
+            ),
+            ("OBSERVER_EPS", 1e-3, "observers use an eps other than 2**-12 (torchao's X86 default)"),
+        ],
+        ids=["per-channel-observer", "per-channel-qscheme", "minmax-observer", "eps"],
+    )
+    def test_a_wrong_entry_in_the_fixed_tables_is_found_as_a_defect(self, monkeypatch, table, changes, defect):
+        # The probes compare with fixed values, not with the tables the fixed factory reads.
+        value = {**getattr(support, table), **changes} if isinstance(changes, dict) else changes
+        for module in (support, utility):
+            monkeypatch.setattr(module, table, value)
+        assert [found for found, present, _ in env.probe(utility) if present] == [defect]
 
     def test_under_the_patch_probes_inc_original_functions_and_keeps_the_patch(self, capsys):
         unpatched = env.probe_inc()
@@ -308,20 +342,6 @@ class TestClassify:
                 matrix.Outcome(compiled=True, max_diff=math.nan, step=1e-3),
                 (matrix.BROKEN, "compile: max|compiled - eager| = nan exceeds one output step, 0.001"),
             ),
-            (
-                {"act_sym": True},
-                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("act_sym=True with dynamic. Fix: x",)),
-                (
-                    matrix.WARNED,
-                    "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001; prepare warned: "
-                    "act_sym=True with dynamic",
-                ),
-            ),
-            (
-                {"act_sym": True},
-                matrix.Outcome(compiled=True, max_diff=0.5, step=1e-3, warnings=("w_sym=True is slow. Fix: x",)),
-                (matrix.BROKEN, "compile: max|compiled - eager| = 0.5 exceeds one output step, 0.001"),
-            ),
         ],
         ids=[
             "prepare-names-changed-field",
@@ -339,21 +359,76 @@ class TestClassify:
             "compiled-within-one-step",
             "compiled-beyond-one-step",
             "compiled-nan",
-            "compiled-beyond-one-step-warned-naming-the-field",
-            "compiled-beyond-one-step-warned-about-another-field",
         ],
     )
-    def test_rule(self, changes, outcome, expected):
+    def test_class_and_cause_of_each_outcome(self, changes, outcome, expected):
         assert matrix.classify(_setting(**changes), outcome) == expected
 
 
-def _row(label, stock, fixed):
-    return {
-        "label": label,
-        "setting": {},
-        "stock": {"class": stock, "cause": "", "max_diff": None, "step": None},
-        "fixed": {"class": fixed, "cause": "", "max_diff": None, "step": None},
-    }
+def _row(label, stock, fixed, setting=None):
+    return matrix.Row(label, setting or {}, matrix.Cell(stock, ""), matrix.Cell(fixed, ""))
+
+
+# The note under a console table with one row that is ok until compiled, wrapped at 120 columns.
+UNTIL_COMPILED_NOTE = [
+    "* ok until compiled (1 setting): stock INC runs the setting eagerly and the fix rejects it at prepare. "
+    "The fix rejects",
+    "only settings that cannot be built or that fail or compute wrong once compiled; stock INC built this one, "
+    "so it fails or",
+    "computes wrong once compiled (--compile shows how).",
+]
+
+
+class TestOkUntilCompiled:
+    @pytest.mark.parametrize("stock", matrix.CLASSES)
+    @pytest.mark.parametrize("fixed", matrix.CLASSES)
+    def test_a_row_is_ok_until_compiled_when_stock_runs_it_eagerly_and_the_fix_rejects_it(self, stock, fixed):
+        expected = (stock, fixed) == (matrix.EAGER, matrix.REJECTED)
+        assert _row(W_UINT8, stock, fixed).ok_until_compiled is expected
+
+    def test_the_console_table_marks_the_stock_class_and_explains_the_mark(self):
+        rows = [
+            _row(DEFAULT, matrix.EAGER, matrix.EAGER),
+            _row(W_UINT8, matrix.EAGER, matrix.REJECTED),
+            _row(W_ASYM, matrix.BROKEN, matrix.REJECTED),
+        ]
+        assert report.text(rows)[:10] == [
+            f"{'setting':<{len(W_ASYM)}}  stock INC         fixed",
+            f"{DEFAULT}   eager ok          eager ok",
+            f"{W_UINT8}  eager ok*         rejected early",
+            f"{W_ASYM}  broken            rejected early",
+            "",
+            *UNTIL_COMPILED_NOTE,
+            "",
+            "class             stock INC  fixed",
+        ]
+
+    def test_markdown_marks_the_stock_class_and_explains_the_mark(self):
+        rows = [_row(DEFAULT, matrix.EAGER, matrix.EAGER), _row(W_UINT8, matrix.EAGER, matrix.REJECTED)]
+        lines = report.markdown(rows, compile_model=False).splitlines()
+        table_end = 4 + len(matrix.CLASSES)
+        assert lines[table_end : table_end + 2] == [
+            "",
+            "\\* ok until compiled (1 setting): stock INC runs the setting eagerly and the fix rejects it at "
+            "prepare. The fix rejects only settings that cannot be built or that fail or compute wrong once "
+            "compiled; stock INC built this one, so it fails or computes wrong once compiled (`--compile` shows how).",
+        ]
+        assert lines[-2:] == [
+            f"| `{DEFAULT}` | eager ok | eager ok |  |  |",
+            f"| `{W_UINT8}` | eager ok\\* | rejected early |  |  |",
+        ]
+
+    def test_the_zoo_grid_marks_the_stock_class(self):
+        rows = [
+            _row("m a", matrix.EAGER, matrix.REJECTED, {"model": "m", "case": "a"}),
+            _row("m b", matrix.EAGER, matrix.EAGER, {"model": "m", "case": "b"}),
+        ]
+        assert "| m | eager\\* → rejected | eager → eager |" in report.markdown(rows, False).splitlines()
+
+    def test_no_note_where_no_row_is_ok_until_compiled(self):
+        rows = [_row(W_UINT8, matrix.BROKEN, matrix.REJECTED), _row(W_ASYM, matrix.EAGER, matrix.BROKEN)]
+        assert report.until_compiled_note(rows) == ""
+        assert report.text(rows)[3:5] == ["", "class             stock INC  fixed"]
 
 
 class TestMatrixReport:
@@ -363,8 +438,8 @@ class TestMatrixReport:
             _row(DEFAULT, matrix.EAGER, matrix.EAGER),
             _row(W_ASYM, matrix.BROKEN, matrix.BROKEN if fixed_broken else matrix.REJECTED),
         ]
-        monkeypatch.setattr(matrix, "run_matrix", lambda only, compile_model: rows)
-        args = argparse.Namespace(only=None, compile=False, json=None, markdown=None)
+        monkeypatch.setattr(command, "run_matrix", lambda only, compile_model: rows)
+        args = argparse.Namespace(models=None, only=None, compile=False, json=None, markdown=None)
         assert matrix.run(args) == status
         lines = capsys.readouterr().out.splitlines()
         assert lines[:3] == [
@@ -372,14 +447,50 @@ class TestMatrixReport:
             f"{DEFAULT}   eager ok          eager ok",
             f"{W_ASYM}  broken            {'broken' if fixed_broken else 'rejected early'}",
         ]
-        assert lines[4:10] == [
+        assert lines[4:9] == [
             "class             stock INC  fixed",
             "compiled = eager          0      0",
             "eager ok                  1      1",
             f"rejected early            0      {0 if fixed_broken else 1}",
-            "warned early              0      0",
             f"broken                    1      {1 if fixed_broken else 0}",
         ]
+        assert re.fullmatch(r"2 settings in \d+ s", lines[9])
+
+    def test_the_json_document_has_the_documented_keys(self):
+        zoo_cell = matrix.Cell(matrix.COMPILED, "compile: ...", 2.0, 0.01, noise=1.5, sqnr_db=(2.3, 1.4))
+        rows = [
+            _row(DEFAULT, matrix.EAGER, matrix.EAGER),
+            matrix.Row("m default", {"model": "m"}, matrix.Cell(matrix.BROKEN, "prepare: KeyError: 'x'"), zoo_cell),
+        ]
+        assert report.document(rows, compile_model=True) == {
+            "versions": STACK,
+            "compile": True,
+            "totals": {
+                "stock": {matrix.COMPILED: 0, matrix.EAGER: 1, matrix.REJECTED: 0, matrix.BROKEN: 1},
+                "fixed": {matrix.COMPILED: 1, matrix.EAGER: 1, matrix.REJECTED: 0, matrix.BROKEN: 0},
+            },
+            "rows": [
+                {
+                    "label": DEFAULT,
+                    "setting": {},
+                    "stock": {"class": "eager ok", "cause": "", "max_diff": None, "step": None},
+                    "fixed": {"class": "eager ok", "cause": "", "max_diff": None, "step": None},
+                },
+                {
+                    "label": "m default",
+                    "setting": {"model": "m"},
+                    "stock": {"class": "broken", "cause": "prepare: KeyError: 'x'", "max_diff": None, "step": None},
+                    "fixed": {
+                        "class": "compiled = eager",
+                        "cause": "compile: ...",
+                        "max_diff": 2.0,
+                        "step": 0.01,
+                        "noise": 1.5,
+                        "sqnr_db": [2.3, 1.4],
+                    },
+                },
+            ],
+        }
 
 
 class TestMatrixRuns:
@@ -408,10 +519,14 @@ class TestMatrixRuns:
             f"[{index}/4] {label}  stock: {classes[0]}  fixed: {classes[2]}"
             for index, (label, classes) in enumerate(expected.items(), 1)
         ]
-        assert (
-            f"{DEFAULT:<{len(W_ASYM)}}  {expected[DEFAULT][0]:<16}  {expected[DEFAULT][2]}"
-            in result.stdout.splitlines()
-        )
+        stdout = result.stdout.splitlines()
+        until_compiled = _measured(OK_UNTIL_COMPILED)
+        assert stdout[1:5] == [
+            f"{label:<{len(W_ASYM)}}  {stock + ('*' if label in until_compiled else ''):<16}  {fixed}"
+            for label, (stock, _, fixed, _) in expected.items()
+        ]
+        note = ["", *UNTIL_COMPILED_NOTE] if until_compiled else []
+        assert stdout[5 : 7 + len(note)] == note + ["", "class             stock INC  fixed"]
 
     def test_default_and_uint8_weights_with_compile(self, tmp_path):
         expected = _measured(SUBSET_COMPILED)

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from neural_compressor_pt2e_fix import matrix, zoo
+from neural_compressor_pt2e_fix.matrix import runner
 from neural_compressor_pt2e_fix.patch import inc_version
 
 INC = inc_version()
@@ -83,28 +84,38 @@ SLICES = {
 }
 
 
-def test_the_cases_are_the_default_single_changes_dynamic_and_set_local():
-    assert [case["label"] for case in matrix.zoo_cases()] == [
-        "default",
-        "w_sym=False",
-        "w_granularity='per_tensor'",
-        "act_dtype='int8'",
-        "act_sym=True",
-        "act_algo='kl'",
-        "dynamic",
-        "dynamic act_sym=True",
-        "set_local fp32",
+def test_change_detector_the_zoo_cases():
+    assert matrix.zoo_cases() == [
+        matrix.ZooCase("default", "static", {}),
+        matrix.ZooCase("w_sym=False", "static", {"w_sym": False}),
+        matrix.ZooCase("w_granularity='per_tensor'", "static", {"w_granularity": "per_tensor"}),
+        matrix.ZooCase("act_dtype='int8'", "static", {"act_dtype": "int8"}),
+        matrix.ZooCase("act_sym=True", "static", {"act_sym": True}),
+        matrix.ZooCase("act_algo='kl'", "static", {"act_algo": "kl"}),
+        matrix.ZooCase("dynamic", "dynamic", {}),
+        matrix.ZooCase("dynamic act_sym=True", "dynamic", {"act_sym": True}),
+        matrix.ZooCase("set_local fp32", "local", {}),
     ]
-    assert [case["kind"] for case in matrix.zoo_cases()] == ["static"] * 6 + ["dynamic"] * 2 + ["local"]
+
+
+def test_the_set_local_case_leaves_its_module_in_fp32_and_may_be_rejected_by_name():
+    case = matrix.zoo_cases()[-1]
+    config = case.config("fc1")
+    assert (config.w_dtype, config.act_dtype) == ("int8", "uint8")
+    local = config.local_config["fc1"]
+    assert (local.w_dtype, local.act_dtype) == ("fp32", "fp32")
+    assert case.named("fc1") == ["set_local='fc1'", "set_local=['fc1'"]
 
 
 class TestModels:
-    def test_all_is_every_model_whose_requirement_is_installed(self):
+    def test_change_detector_the_zoo_models(self):
         assert tuple(zoo.MODELS) == TORCHVISION + BUILT_INS
+
+    def test_all_is_every_model_whose_requirement_is_installed(self):
         installed = [name for name in TORCHVISION + BUILT_INS if zoo.missing_requirement(name) is None]
         assert matrix.zoo_models("all") == installed
 
-    def test_a_list(self):
+    def test_a_comma_separated_list_keeps_its_order_and_ignores_spaces(self):
         assert matrix.zoo_models("mlp_block, conv1d_net") == ["mlp_block", "conv1d_net"]
 
     def test_an_unknown_model_is_an_error(self):
@@ -163,10 +174,10 @@ class TestClassify:
             "chaotic, less accurate",
         ],
     )
-    def test_rule(self, outcome, expected):
+    def test_class_of_each_outcome(self, outcome, expected):
         assert matrix.classify({}, outcome, named=[])[0] == expected
 
-    def test_causes(self):
+    def test_causes_give_the_tolerance_and_its_parts(self):
         written = matrix.Outcome(compiled=True, max_diff=0.0, step=self.STEP, input_written=True)
         assert matrix.classify({}, written, named=[])[1] == "compile: the compiled model wrote into its input tensor"
         beyond = matrix.Outcome(compiled=True, max_diff=0.06, step=self.STEP, tolerance_steps=4, noise=0.01)
@@ -187,11 +198,13 @@ class TestClassify:
         assert matrix.classify({}, rejected, named=["act_sym=False"])[0] == matrix.REJECTED
         assert matrix.classify({}, rejected, named=["act_sym=True"])[0] == matrix.BROKEN
 
-    def test_output_step(self):
+
+class TestTolerance:
+    def test_zoo_output_step_is_the_output_range_over_255(self):
         output = torch.tensor([[-1.0, 1.55]])
         assert math.isclose(matrix.zoo_output_step(output), 0.01, rel_tol=1e-6)
 
-    def test_flipped_ties(self):
+    def test_flip_outputs_move_only_the_values_at_a_rounding_tie(self):
         # One QDQ at scale 0.5: 0.25 is a rounding tie (int8 0 or 1), 1.0 is 2 exactly and 0.7 is far from a tie.
         class QDQ(torch.nn.Module):
             def forward(self, x):
@@ -203,6 +216,13 @@ class TestClassify:
         assert {output[0].item() for output in outputs} == {0.0, 0.5}
         assert all(output[1:].tolist() == [1.0, 0.5] for output in outputs)
 
+    @pytest.mark.parametrize(
+        "noise, chaotic", [(None, False), (0.4, False), (0.41, True)], ids=["unmeasured", "10 times", "over 10 times"]
+    )
+    def test_a_model_is_chaotic_where_its_flip_noise_exceeds_ten_times_its_steps(self, noise, chaotic):
+        outcome = matrix.Outcome(compiled=True, max_diff=1.0, step=0.01, tolerance_steps=4, noise=noise)
+        assert outcome.chaotic is chaotic
+
 
 @pytest.mark.parametrize("noise, measured", [(0.5, True), (0.05, False)], ids=["chaotic", "element-wise"])
 def test_accuracy_is_measured_for_chaotic_models_only(noise, measured, monkeypatch):
@@ -210,10 +230,10 @@ def test_accuracy_is_measured_for_chaotic_models_only(noise, measured, monkeypat
     x = torch.linspace(-1.0, 1.0, 256)
     model = torch.nn.Identity()
     monkeypatch.setattr(zoo, "build", lambda name: (model, [x]))
-    monkeypatch.setattr(matrix, "flip_outputs", lambda converted, x: [x + noise])
+    monkeypatch.setattr(runner, "flip_outputs", lambda converted, x: [x + noise])
     outcome = matrix.Outcome(compiled=True, max_diff=1.0)
-    monkeypatch.setattr(matrix, "_pipeline", lambda *args: (outcome, model, x, x + 1.0))
-    assert matrix.run_zoo_case("resnet18", {"kind": "static", "fields": {}}, True) is outcome
+    monkeypatch.setattr(runner, "_pipeline", lambda *args: (outcome, model, x, x + 1.0))
+    assert matrix.run_zoo_case("resnet18", matrix.ZooCase("default", "static", {}), True) is outcome
     assert outcome.noise == pytest.approx(noise)
     assert (outcome.sqnr_db is not None) == measured
 

@@ -31,7 +31,7 @@ def _runs(job):
     return [step["run"] for step in job["steps"] if "run" in step]
 
 
-def test_the_compat_stacks():
+def test_change_detector_the_compat_stack_files():
     assert STACKS == [
         "torch2.10.0-inc3.9",
         "torch2.11.0-inc3.10",
@@ -50,7 +50,7 @@ def test_each_stack_pins_torch_and_inc_as_its_name_says(stack):
     assert f"neural-compressor-pt=={inc}" in pins
 
 
-def test_triggers(workflow):
+def test_the_workflow_runs_on_push_pull_request_weekly_and_on_demand(workflow):
     # PyYAML reads the key `on` as True (YAML 1.1).
     assert set(workflow[True]) == {"push", "pull_request", "schedule", "workflow_dispatch"}
     assert [entry["cron"] for entry in workflow[True]["schedule"]] == ["17 3 * * 1"]  # weekly
@@ -117,5 +117,5 @@ def test_envs_measured_stacks_are_the_pinned_ones():
     ],
     ids=["measured", "other-torch", "other-inc"],
 )
-def test_support(torch_version, inc, message):
-    assert env.support(torch_version, inc) == message
+def test_measured_stack_note_says_whether_the_pair_is_measured(torch_version, inc, message):
+    assert env.measured_stack_note(torch_version, inc) == message
