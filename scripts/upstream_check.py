@@ -20,7 +20,8 @@ main's PT2E tests exported from ``--inc-src`` and pull requests applied with ``g
 modules it changes, then one pytest process per test file it adds or changes and, for the pull requests named by
 ``--inc-tests`` (default: the first and the last), per file of INC's PT2E tests; with the packages of INC's
 ``test/torch/requirements.txt`` only (``hypothesis`` is blocked) and a conftest that refuses to import this package.
-``--python`` runs the tests with other interpreters too (e.g. a venv of INC CI's torch 2.11.0).
+``--python`` runs the tests with other interpreters instead of the running one (e.g. venvs of INC CI's torch 2.11.0
+and 2.14.0; repeatable).
 
 ``acceptance``: INC main's PT2E tests (a) on the installed INC with ``apply_patch()`` and (b) on the copy with the
 whole queue applied and no runtime patch.
@@ -193,7 +194,7 @@ def _check_pull_request(queue, pull_request, args, tmp):
     passed = _inc_lint(root, modules) if modules else True
     full = pull_request.number in (args.inc_tests or (1, len(queue)))
     files = [*tests, *(path for path in INC_PT2E_TESTS if full and path not in tests)]
-    for python in [sys.executable, *args.python]:
+    for python in args.python or [sys.executable]:
         for test in files:
             label = f"{pull_request.name} [{Path(python).parent.parent.name}] {test}"
             passed &= _pytest(label, root, "no_patch_conftest.py", [test, *DESELECT], python, tuple(BLOCKED))
@@ -257,7 +258,7 @@ def build_parser():
     prs_parser = commands.add_parser("prs", help="check each pull request as INC's CI runs it")
     prs_parser.add_argument("--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory")
     prs_parser.add_argument(
-        "--python", metavar="EXE", action="append", default=[], help="also run with this interpreter (repeatable)"
+        "--python", metavar="EXE", action="append", default=[], help="run the tests with this interpreter (repeatable)"
     )
     prs_parser.add_argument("--only", metavar="N", type=int, nargs="+", help="check only these pull requests")
     prs_parser.add_argument(

@@ -58,12 +58,12 @@ class PullRequest:
 
     @property
     def name(self):
-        """str: The directory name, ``NN-slug``."""
+        """Str: The directory name, ``NN-slug``."""
         return f"{self.number:02d}-{self.slug}"
 
     @property
     def title(self):
-        """str: The subject of its first patch, as INC's squash commit would take it."""
+        """Str: The subject of its first patch, as INC's squash commit would take it."""
         match = re.search(r"^Subject: \[PATCH[^\]]*\] (.+(?:\n .+)*)", self.patches[0][1], flags=re.M)
         return re.sub(r"\n ", " ", match.group(1))
 

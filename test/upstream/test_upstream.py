@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from neural_compressor_pt2e_fix import cli
 from neural_compressor_pt2e_fix.upstream import command, git, modules, queue, source
 
 QUEUE = queue.load_queue()
