@@ -95,7 +95,7 @@ def build_parser():
         "--models",
         metavar="LIST",
         help="run the zoo cases (default, single changes, dynamic, set_local) on these comma-separated zoo models, "
-        "or all, instead of the StaticQuantConfig space on the toy model",
+        "quick (the built-in blocks) or all, instead of the StaticQuantConfig space on the toy model",
     )
     matrix.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
     matrix.add_argument("--markdown", metavar="PATH", help="write the results as a Markdown table to PATH")

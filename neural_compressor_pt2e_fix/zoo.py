@@ -167,6 +167,10 @@ MODELS = {
 }
 
 
+# The quick set of ``matrix --models quick``: the models built into the zoo, small and without torchvision.
+QUICK = tuple(name for name, entry in MODELS.items() if not hasattr(entry.build, "requires"))
+
+
 def missing_requirement(name):
     """Return the package a zoo model needs that is not installed, or None.
 

@@ -23,6 +23,10 @@ modules it changes, then one pytest process per test file it adds or changes and
 ``--python`` runs the tests with other interpreters instead of the running one (e.g. venvs of INC CI's torch 2.11.0
 and 2.14.0; repeatable).
 
+``invariant``: every cell of the matrix (the 71 settings, and the zoo cases of ``--models``), eager and compiled, on
+(a) the installed INC with ``apply_patch()`` and (b) INC main with the whole queue applied and no runtime patch: this
+package is the back-port of the queue only if both classify every cell alike.
+
 ``acceptance``: INC main's PT2E tests (a) on the installed INC with ``apply_patch()`` and (b) on the copy with the
 whole queue applied and no runtime patch.
 
@@ -31,6 +35,7 @@ every run passed.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -221,6 +226,42 @@ def prs(args):
     return passed
 
 
+def invariant(args):
+    """Classify every matrix cell on the patched installed INC and on INC main with the queue (see the module).
+
+    Args:
+        args (argparse.Namespace): ``inc_src``, ``models`` (zoo models or None) and ``eager_only``.
+
+    Returns:
+        bool: Whether both classify every cell alike.
+    """
+    queue = load_queue()
+    options = [*(["--models", args.models] if args.models else []), *([] if args.eager_only else ["--compile"])]
+    with tempfile.TemporaryDirectory(prefix="inc-invariant-") as tmp:
+        tree = runnable_copy(queue, queue, args.inc_src, Path(tmp) / "inc")
+        runs = {}
+        for mode, pythonpath in (("patch", None), ("as-is", tree)):
+            output = Path(tmp) / f"{mode}.json"
+            env = dict(
+                os.environ, PYTHONDONTWRITEBYTECODE="1", TORCHINDUCTOR_CACHE_DIR=str(Path(tmp) / f"cache-{mode}")
+            )
+            if pythonpath is not None:
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))
+            start = time.perf_counter()
+            command = [sys.executable, HARNESS / "matrix_cells.py", mode, output, *options]
+            subprocess.run(command, env=env, check=True, cwd=tmp)
+            runs[mode] = json.loads(output.read_text(encoding="utf-8"))
+            print(f"({mode}) {len(runs[mode])} cells in {time.perf_counter() - start:.0f} s", flush=True)
+    patch, as_is = runs["patch"], runs["as-is"]
+    differing = [label for label in patch if patch[label][0] != as_is.get(label, [None])[0]]
+    for label in differing:
+        print(f"    DIFFERENT {label}: patched {patch[label]}, INC main + queue {as_is.get(label)}")
+    classes = sorted({klass for klass, _ in patch.values()})
+    counts = ", ".join(f"{klass} {sum(cell[0] == klass for cell in patch.values())}" for klass in classes)
+    print(f"invariant: {len(patch)} cells ({counts}); {len(differing)} classified differently")
+    return not differing and set(patch) == set(as_is)
+
+
 def acceptance(args):
     """Run INC main's PT2E tests (a) on the installed INC with apply_patch() and (b) on INC main with the queue.
 
@@ -265,6 +306,13 @@ def build_parser():
         "--inc-tests", metavar="N", type=int, nargs="+", help="run INC's PT2E tests after these (default: first, last)"
     )
     prs_parser.set_defaults(run=prs)
+    invariant_parser = commands.add_parser("invariant", help="the matrix on the patched INC and on INC main + queue")
+    invariant_parser.add_argument(
+        "--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory"
+    )
+    invariant_parser.add_argument("--models", metavar="LIST", help="also these zoo models (comma-separated, or all)")
+    invariant_parser.add_argument("--eager-only", action="store_true", help="do not compile")
+    invariant_parser.set_defaults(run=invariant)
     acceptance_parser = commands.add_parser(
         "acceptance", help="run INC's PT2E tests, patched at run time and by the queue"
     )

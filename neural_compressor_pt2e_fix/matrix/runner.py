@@ -233,6 +233,56 @@ def run_cases(cases, compile_model, progress):
     return rows
 
 
+def matrix_cases(only=None):
+    """Build the cases of the conformance space.
+
+    Args:
+        only (str, optional): Keep only the settings whose label contains this substring.
+
+    Returns:
+        list[Case]: One case per setting of :func:`space.settings`.
+
+    Raises:
+        RuntimeError: No setting matches ``only``.
+    """
+    default = default_setting()
+    cases = [
+        Case(label(setting), setting, named_changes(setting, default), functools.partial(run_setting, setting))
+        for setting in settings()
+        if only is None or only in label(setting)
+    ]
+    if not cases:
+        raise RuntimeError(f"no setting label contains {only!r}")
+    return cases
+
+
+def zoo_model_cases(models, only=None):
+    """Build the zoo cases of zoo models.
+
+    Args:
+        models (str): As for :func:`zoo_models`.
+        only (str, optional): Keep only the cases whose label (``"<model> <case>"``) contains this substring.
+
+    Returns:
+        list[Case]: One case per model and zoo case; each setting has "model", "case", "kind" and the config's fields.
+
+    Raises:
+        RuntimeError: No case matches ``only``.
+        ValueError: ``models`` names an unknown or unavailable model.
+    """
+    cases = []
+    for name in zoo_models(models):
+        for case in zoo_cases():
+            case_label = f"{name} {case.label}"
+            if only is None or only in case_label:
+                setting = {"model": name, "case": case.label, "kind": case.kind, **case.fields}
+                named = case.named(zoo.MODELS[name].local)
+                cases.append(Case(case_label, setting, named, functools.partial(run_zoo_case, name, case)))
+    if not cases:
+        raise RuntimeError(f"no case label contains {only!r}")
+    return cases
+
+
 def run_matrix(only=None, compile_model=False, progress=sys.stderr):
     """Run the conformance space with stock and fixed INC.
 
@@ -248,15 +298,7 @@ def run_matrix(only=None, compile_model=False, progress=sys.stderr):
     Raises:
         RuntimeError: The patch is applied, so stock INC cannot be run; or no setting matches ``only``.
     """
-    default = default_setting()
-    cases = [
-        Case(label(setting), setting, named_changes(setting, default), functools.partial(run_setting, setting))
-        for setting in settings()
-        if only is None or only in label(setting)
-    ]
-    if not cases:
-        raise RuntimeError(f"no setting label contains {only!r}")
-    return run_cases(cases, compile_model, progress)
+    return run_cases(matrix_cases(only), compile_model, progress)
 
 
 def run_zoo(models, only=None, compile_model=False, progress=sys.stderr):
@@ -269,20 +311,10 @@ def run_zoo(models, only=None, compile_model=False, progress=sys.stderr):
         progress (file, optional): Where to write one progress line per case; None for no progress.
 
     Returns:
-        list[Row]: One row per model and case; each setting has "model", "case", "kind" and the config's fields.
+        list[Row]: One row per model and case (see :func:`zoo_model_cases`).
 
     Raises:
         RuntimeError: The patch is applied, or no case matches ``only``.
         ValueError: ``models`` names an unknown or unavailable model.
     """
-    cases = []
-    for name in zoo_models(models):
-        for case in zoo_cases():
-            case_label = f"{name} {case.label}"
-            if only is None or only in case_label:
-                setting = {"model": name, "case": case.label, "kind": case.kind, **case.fields}
-                named = case.named(zoo.MODELS[name].local)
-                cases.append(Case(case_label, setting, named, functools.partial(run_zoo_case, name, case)))
-    if not cases:
-        raise RuntimeError(f"no case label contains {only!r}")
-    return run_cases(cases, compile_model, progress)
+    return run_cases(zoo_model_cases(models, only), compile_model, progress)

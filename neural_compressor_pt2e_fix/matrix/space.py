@@ -189,8 +189,8 @@ def zoo_models(models):
     """Resolve the ``--models`` argument to zoo model names.
 
     Args:
-        models (str): Comma-separated names of :data:`zoo.MODELS`, or "all" for every model whose requirements are
-            installed.
+        models (str): Comma-separated names of :data:`zoo.MODELS`, "all" for every model whose requirements are
+            installed, or "quick" for the models built into the zoo (:data:`zoo.QUICK`: small, no torchvision).
 
     Returns:
         list[str]: The names.
@@ -200,10 +200,12 @@ def zoo_models(models):
     """
     if models == "all":
         return [name for name in zoo.MODELS if zoo.missing_requirement(name) is None]
+    if models == "quick":
+        return list(zoo.QUICK)
     names = [name.strip() for name in models.split(",") if name.strip()]
     for name in names:
         if name not in zoo.MODELS:
-            raise ValueError(f"unknown model {name!r}; models: {', '.join(zoo.MODELS)}, or all")
+            raise ValueError(f"unknown model {name!r}; models: {', '.join(zoo.MODELS)}, quick or all")
         if zoo.missing_requirement(name) is not None:
             raise ValueError(f"model {name!r} needs {zoo.missing_requirement(name)}, which is not installed")
     return names

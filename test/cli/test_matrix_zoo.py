@@ -115,6 +115,10 @@ class TestModels:
         installed = [name for name in TORCHVISION + BUILT_INS if zoo.missing_requirement(name) is None]
         assert matrix.zoo_models("all") == installed
 
+    def test_quick_is_the_built_in_models_none_of_which_needs_torchvision(self):
+        assert matrix.zoo_models("quick") == list(BUILT_INS)
+        assert all(zoo.missing_requirement(name) is None for name in BUILT_INS)
+
     def test_a_comma_separated_list_keeps_its_order_and_ignores_spaces(self):
         assert matrix.zoo_models("mlp_block, conv1d_net") == ["mlp_block", "conv1d_net"]
 
