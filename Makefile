@@ -71,31 +71,42 @@ format: $(PRIMARY)/.installed
 clean:
 	rm -rf $(PRIMARY) $(SEED) .venv-* build dist *.egg-info .pytest_cache
 
-# The upstream kit (docs/upstreaming.md, CONTRIBUTING.md). INC_SRC: an INC work tree or git directory (e.g. a bare
-# mirror of INC main); it is optional for upstream-check and required for inc-acceptance. Temporary trees only.
+# The upstream kit (docs/upstreaming.md, CONTRIBUTING.md): the queue of pull requests against INC main. INC_SRC: an
+# INC work tree or git directory at INC main (e.g. a bare mirror); PRS_DIR: where upstream-diff writes the queue.
 INC_SRC ?=
-UPSTREAM_DIFF ?= build/inc-pt2e-fix.diff
+PRS_DIR ?= build/inc-prs
+INC_CI := .venv-inc-ci .venv-inc-ci-2.14
+INC_CI_PYTHONS = $(foreach venv,$(INC_CI),$(if $(wildcard $(venv)/bin/python),--python $(venv)/bin/python))
 
-.PHONY: upstream-diff upstream-check inc-acceptance inc-ci-venv
+.PHONY: upstream-diff upstream-check upstream-invariant inc-acceptance inc-ci-venvs upstream-docs
+
+define require_inc_src
+	@test -n "$(INC_SRC)" || { echo "usage: make $@ INC_SRC=<INC main: work tree or git directory>"; exit 2; }
+endef
 
 upstream-diff: $(PRIMARY)/.installed
-	mkdir -p $(dir $(UPSTREAM_DIFF))
-	$(PRIMARY)/bin/python -m neural_compressor_pt2e_fix upstream-diff -o $(UPSTREAM_DIFF)
+	$(require_inc_src)
+	$(PRIMARY)/bin/python -m neural_compressor_pt2e_fix upstream-diff --prs $(PRS_DIR) --inc-src $(INC_SRC)
 
-# With INC_SRC (INC main), also each step of the series as INC's CI runs it, on the primary stack and on INC CI's
-# pins (.venv-inc-ci, built by `make inc-ci-venv`, when present).
-INC_CI := .venv-inc-ci
+# Each pull request as INC's CI runs it, with INC CI's torch pins (make inc-ci-venvs) or else the primary stack.
+upstream-check: $(PRIMARY)/.installed
+	$(require_inc_src)
+	$(PRIMARY)/bin/python scripts/upstream_check.py prs --inc-src $(INC_SRC) $(INC_CI_PYTHONS)
 
-upstream-check: $(PRIMARY)/.installed $(SEED)/.installed
-	$(PRIMARY)/bin/python scripts/upstream_check.py check $(if $(INC_SRC),--inc-src $(INC_SRC))
-	$(if $(INC_SRC),$(PRIMARY)/bin/python scripts/upstream_check.py series --inc-src $(INC_SRC) \
-		$(if $(wildcard $(INC_CI)/bin/python),--python $(INC_CI)/bin/python))
-	$(SEED)/bin/python scripts/upstream_check.py check
-
-inc-ci-venv: requirements/inc-ci.txt
-	test -x $(INC_CI)/bin/python || $(PYTHON) -m venv $(INC_CI)
-	$(INC_CI)/bin/$(PIP) -r requirements/inc-ci.txt
+upstream-invariant: $(PRIMARY)/.installed
+	$(require_inc_src)
+	$(PRIMARY)/bin/python scripts/upstream_check.py invariant --inc-src $(INC_SRC) --models quick
 
 inc-acceptance: $(PRIMARY)/.installed
-	@test -n "$(INC_SRC)" || { echo "usage: make inc-acceptance INC_SRC=<INC work tree or git directory>"; exit 2; }
+	$(require_inc_src)
 	$(PRIMARY)/bin/python scripts/upstream_check.py acceptance --inc-src $(INC_SRC)
+
+inc-ci-venvs: requirements/inc-ci.txt requirements/inc-ci-2.14.txt
+	test -x .venv-inc-ci/bin/python || $(PYTHON) -m venv .venv-inc-ci
+	.venv-inc-ci/bin/$(PIP) -r requirements/inc-ci.txt
+	test -x .venv-inc-ci-2.14/bin/python || $(PYTHON) -m venv .venv-inc-ci-2.14
+	.venv-inc-ci-2.14/bin/$(PIP) -r requirements/inc-ci-2.14.txt
+
+# The queue's table in docs/upstreaming.md, generated from the stored pull requests.
+upstream-docs: $(PRIMARY)/.installed
+	$(PRIMARY)/bin/python scripts/upstream_queue.py docs docs/upstreaming.md

@@ -1,5 +1,6 @@
 """The upstream kit: the queue of pull requests, its data, its command, and this package as the queue's back-port."""
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -165,3 +166,11 @@ def test_upstream_diff_writes_the_queue_from_an_installed_package(tmp_path):
     for pull_request in QUEUE:
         written = sorted(path.name for path in (tmp_path / "prs" / pull_request.name).iterdir())
         assert written == sorted([*(name for name, _ in pull_request.patches), "description.md"])
+
+
+def test_the_docs_table_of_the_queue_is_generated_from_it():
+    spec = importlib.util.spec_from_file_location("upstream_queue", PROJECT / "scripts" / "upstream_queue.py")
+    upstream_queue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(upstream_queue)
+    text = (PROJECT / "docs" / "upstreaming.md").read_text(encoding="utf-8")
+    assert upstream_queue.generated_table(text) == text, "run make upstream-docs"
