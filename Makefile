@@ -110,3 +110,22 @@ inc-ci-venvs: requirements/inc-ci.txt requirements/inc-ci-2.14.txt
 # The queue's table in docs/upstreaming.md, generated from the stored pull requests.
 upstream-docs: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/python scripts/upstream_queue.py docs docs/upstreaming.md
+
+# The proposed upstream fixes of docs/upstream-bugs/ (*.fix.patch), applied to the installed torch/torchao of a scratch
+# venv (never .venv or .venv-seed): each repro and stack probe before and after, the probes' tests, and the patches'
+# regression tests with the existing tests of the same upstream files. TORCHAO_SRC / PYTORCH_SRC: a work tree or git
+# directory (e.g. a bare mirror) to take the upstream test files from (wheels ship none); temporary trees only.
+FIXES_VENV := build/upstream-fixes-venv
+TORCHAO_SRC ?=
+PYTORCH_SRC ?=
+
+.PHONY: upstream-fixes-check
+
+$(FIXES_VENV)/.installed: requirements/upstream-fixes.txt
+	test -x $(FIXES_VENV)/bin/python || $(PYTHON) -m venv $(FIXES_VENV)
+	$(FIXES_VENV)/bin/$(PIP) -r requirements/upstream-fixes.txt
+	touch $@
+
+upstream-fixes-check: $(FIXES_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(FIXES_VENV)/bin/python scripts/upstream_fixes_check.py --venv $(FIXES_VENV) \
+		$(if $(TORCHAO_SRC),--torchao-src $(TORCHAO_SRC)) $(if $(PYTORCH_SRC),--pytorch-src $(PYTORCH_SRC))

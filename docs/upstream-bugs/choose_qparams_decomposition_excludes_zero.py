@@ -36,7 +36,9 @@ def fake_quant(x):
 torch.manual_seed(0)
 x = torch.rand(64) + 1  # all in [1, 2)
 print("torch", torch.__version__)
-print("eager    scale, zero_point:", [t.item() for t in qparams(x)])
-print("compiled scale, zero_point:", [t.item() for t in torch.compile(qparams)(x)])
+eager, compiled = [t.item() for t in qparams(x)], [t.item() for t in torch.compile(qparams)(x)]
+print("eager    scale, zero_point:", eager)
+print("compiled scale, zero_point:", compiled)
+print("compiled qparams equal eager:", compiled == eager)
 print("eager    max|fake_quant(x) - x| =", (fake_quant(x) - x).abs().max().item())
 print("compiled max|fake_quant(x) - x| =", (torch.compile(fake_quant)(x) - x).abs().max().item())

@@ -17,7 +17,8 @@ The X86 quantizer annotates Conv1d only within a Conv1d + ReLU pattern, and appl
 pattern only when every node of the pattern comes from that module. With the ReLU in another module (as in most
 models), `set_module_name_qconfig("conv", None)` never applies and the conv is quantized by the global config;
 nothing says so. A Conv2d has its own single-op annotator, so the same config on a Conv2d takes effect. Measured
-with torch 2.14.1 + torchao 0.18.0; torch 2.5.1's torch.ao quantizer applies the config to both convs.
+with torch 2.14.1 + torchao 0.18.0. With torch 2.5.1 (torch.ao's quantizer) both weights print as fp32; whether that
+quantizer quantizes a Conv1d at all was not measured.
 """
 
 import torch
