@@ -184,6 +184,19 @@ class TestDynamicActivations:
         torch.testing.assert_close(compiled, eager, rtol=0, atol=step)
         assert (reference - eager).abs().max() < 10 * step
 
+    def test_affine_compiles_with_autograd_on(self):
+        # INC's own tests compile converted models outside torch.no_grad(): the range rewrite must trace there too.
+        torch.manual_seed(0)
+        model, x = ConvPool(residual=False).eval(), torch.rand(2, 3, 8, 8)
+        q_model = _quantize(model, x, DynamicQuantConfig())
+        torch._dynamo.reset()
+        with inductor_config.patch(freezing=True):
+            compiled = torch.compile(q_model)(x).detach()
+        with torch.no_grad():
+            eager, features = q_model(x), model.features(x)
+        step = features.max().item() / 255 * model.fc.weight.abs().max().item()
+        torch.testing.assert_close(compiled, eager, rtol=0, atol=step)
+
     def test_range_rewrite_runs_exactly_where_the_stack_has_the_defect(self):
         torch.manual_seed(0)
         model, x = ConvPool(residual=False).eval(), torch.rand(2, 3, 8, 8)

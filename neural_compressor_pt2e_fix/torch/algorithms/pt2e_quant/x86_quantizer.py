@@ -253,7 +253,9 @@ def include_zero_in_dynamic_ranges(model):
         return 0
     for node in nodes:
         with model.graph.inserting_before(node):
-            extrema = model.graph.call_function(torch.ops.aten.aminmax.default, (node.args[0],))
+            # qparams take no gradient (aminmax has no derivative): a model compiled with autograd on still traces.
+            activation = model.graph.call_function(torch.ops.aten.detach.default, (node.args[0],))
+            extrema = model.graph.call_function(torch.ops.aten.aminmax.default, (activation,))
             low = model.graph.call_function(operator.getitem, (extrema, 0))
             high = model.graph.call_function(operator.getitem, (extrema, 1))
             low = model.graph.call_function(torch.ops.aten.clamp_max.default, (low, 0.0))
