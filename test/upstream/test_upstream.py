@@ -147,7 +147,6 @@ def test_upstream_diff_writes_the_queue_from_an_installed_package(tmp_path):
             "install",
             "-q",
             "--no-deps",
-            "--no-build-isolation",
             "--target",
             target,
             PROJECT,
