@@ -89,9 +89,15 @@ upstream-diff: $(PRIMARY)/.installed
 	$(PRIMARY)/bin/python -m neural_compressor_pt2e_fix upstream-diff --prs $(PRS_DIR) --inc-src $(INC_SRC)
 
 # Each pull request as INC's CI runs it, with INC CI's torch pins (make inc-ci-venvs) or else the primary stack.
-upstream-check: $(PRIMARY)/.installed
+upstream-check: $(PRIMARY)/.installed .venv-inc-lint/.installed
 	$(require_inc_src)
-	$(PRIMARY)/bin/python scripts/upstream_check.py prs --inc-src $(INC_SRC) $(INC_CI_PYTHONS)
+	$(PRIMARY)/bin/python scripts/upstream_check.py prs --inc-src $(INC_SRC) --lint-tools .venv-inc-lint/bin $(INC_CI_PYTHONS)
+
+# INC's linters at the revisions its .pre-commit-config.yaml pins.
+.venv-inc-lint/.installed: requirements/inc-lint.txt
+	test -x .venv-inc-lint/bin/python || $(PYTHON) -m venv .venv-inc-lint
+	.venv-inc-lint/bin/$(PIP) -r requirements/inc-lint.txt
+	touch $@
 
 upstream-invariant: $(PRIMARY)/.installed
 	$(require_inc_src)

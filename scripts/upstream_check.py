@@ -156,26 +156,28 @@ INC_LINT = (
     ("ruff", "check", "--isolated", "--select", "E4,E7,E9,F", "--ignore", _INC_RUFF_IGNORE, "--line-length", "120"),
     ("docformatter", "--check", "--black", "--style", "google", "--wrap-summaries", "0", "--wrap-descriptions", "0"),
     ("codespell",),
+    ("bandit", "-q", "-lll", "-iii"),
 )
 
 
-def _inc_lint(root, paths):
+def _inc_lint(root, paths, tools):
     """Run INC's linters on files of a patched copy, with INC's settings and none of this project's.
 
     Args:
         root (Path): The patched copy (the working directory, so that no configuration of ours applies).
         paths (list[str]): The files, relative to ``root``.
+        tools (Path): The directory holding the linters (``bin`` of a venv of ``requirements/inc-lint.txt``).
 
     Returns:
-        bool: Whether every linter passed; linters not installed beside this interpreter are skipped.
+        bool: Whether every linter passed; a linter missing from ``tools`` is reported and fails the check.
     """
     passed = True
-    missing = [tool for tool, *_ in INC_LINT if not (Path(sys.executable).parent / tool).is_file()]
-    if missing:
-        print(f"INC lint: {', '.join(missing)} skipped: not installed beside {sys.executable}")
-    for tool, *options in [(tool, *options) for tool, *options in INC_LINT if tool not in missing]:
-        executable = Path(sys.executable).parent / tool
-        result = subprocess.run([executable, *options, *paths], cwd=root, capture_output=True, text=True, check=False)
+    for tool, *options in INC_LINT:
+        if not (tools / tool).is_file():
+            print(f"INC lint: {tool}: MISSING from {tools} (make inc-lint-venv)")
+            passed = False
+            continue
+        result = subprocess.run([tools / tool, *options, *paths], cwd=root, capture_output=True, text=True, check=False)
         print(f"INC lint: {tool}: {'ok' if result.returncode == 0 else 'FAILED'}")
         if result.returncode:
             print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
@@ -196,7 +198,7 @@ def _check_pull_request(queue, pull_request, args, tmp):
     print(
         f"\n== {pull_request.name}: applies after {', '.join(p.name for p in closure(queue, pull_request.number)[:-1]) or 'INC main'}"
     )
-    passed = _inc_lint(root, modules) if modules else True
+    passed = _inc_lint(root, modules, Path(args.lint_tools)) if modules else True
     full = pull_request.number in (args.inc_tests or (1, len(queue)))
     files = [*tests, *(path for path in INC_PT2E_TESTS if full and path not in tests)]
     for python in args.python or [sys.executable]:
@@ -300,6 +302,12 @@ def build_parser():
     prs_parser.add_argument("--inc-src", metavar="DIR", required=True, help="INC main: a work tree or git directory")
     prs_parser.add_argument(
         "--python", metavar="EXE", action="append", default=[], help="run the tests with this interpreter (repeatable)"
+    )
+    prs_parser.add_argument(
+        "--lint-tools",
+        metavar="DIR",
+        default=str(Path(sys.executable).parent),
+        help="the directory of INC's linters at INC's pins (default: beside this interpreter)",
     )
     prs_parser.add_argument("--only", metavar="N", type=int, nargs="+", help="check only these pull requests")
     prs_parser.add_argument(
