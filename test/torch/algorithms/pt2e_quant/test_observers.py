@@ -175,16 +175,21 @@ def _inc_per_tensor(model, example_inputs):
     return convert(prepared)
 
 
-def _per_tensor_spec_qdq(model, example_inputs):
-    """The per_tensor QDQ model of the same setting, with the weight spec left per_tensor."""
-    activation = utility.create_quant_spec_from_config("uint8", False, "per_tensor", "minmax")
-    weight = utility.create_quant_spec_from_config("int8", True, "per_tensor", "minmax")
-    assert weight.qscheme == torch.per_tensor_symmetric
+def _qdq_with_specs(model, example_inputs, activation, weight):
+    """The QDQ model of the X86 quantizer given these specs as they are, not in the forms the factory hands over."""
     quantizer = pt2e_compat.X86InductorQuantizer()
     quantizer.set_global(pt2e_compat.QuantizationConfig(activation, activation, weight, None, False))
     prepared = pt2e_compat.prepare_pt2e(export(model, example_inputs=example_inputs), quantizer)
     prepared(*example_inputs)
     return pt2e_compat.convert_pt2e(prepared)
+
+
+def _per_tensor_spec_qdq(model, example_inputs):
+    """The per_tensor QDQ model of the same setting, with the weight spec left per_tensor."""
+    activation = utility.create_quant_spec_from_config("uint8", False, "per_tensor", "minmax")
+    weight = utility.create_quant_spec_from_config("int8", True, "per_tensor", "minmax")
+    assert weight.qscheme == torch.per_tensor_symmetric
+    return _qdq_with_specs(model, example_inputs, activation, weight)
 
 
 class TestPerTensorWeightsEndToEnd:
@@ -218,11 +223,7 @@ def _int8_form_qdq(model, example_inputs, act_sym):
     """The QDQ model of an int8 activation setting in its int8 form, with the specs the tables build."""
     activation = utility.create_quant_spec_from_config("int8", act_sym, "per_tensor", "minmax")
     weight = utility.create_quant_spec_from_config("int8", True, "per_channel", "minmax")
-    quantizer = pt2e_compat.X86InductorQuantizer()
-    quantizer.set_global(pt2e_compat.QuantizationConfig(activation, activation, weight, None, False))
-    prepared = pt2e_compat.prepare_pt2e(export(model, example_inputs=example_inputs), quantizer)
-    prepared(*example_inputs)
-    return pt2e_compat.convert_pt2e(prepared)
+    return _qdq_with_specs(model, example_inputs, activation, weight)
 
 
 class TestInt8ActivationsEndToEnd:
