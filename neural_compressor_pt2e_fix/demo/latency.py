@@ -20,10 +20,12 @@ speed during the runs hits them all alike. Each model's figure is the median of 
 A speed-up (reference median / candidate median) is printed only when both hold (:func:`speedup`); otherwise the
 table says why not:
 
-1. The machine was not busy: the 1-minute load average (``os.getloadavg()``), read before and after the runs, is at
-   most the number of cores this process may use. The timed runs themselves add at most one runnable thread per core
-   (``torch.get_num_threads()`` is at most the cores), so a higher load means other processes competed for the cores
-   during the last minute: "unreliable: load 3.1 on 2 cores".
+1. No other process competed for the cores during the runs: the CPU time the other processes took, divided by the
+   duration of the runs, is at most a tenth of the cores this process may use (:data:`OTHERS_LIMIT`). It is read from
+   ``/proc/stat`` (the busy time of all CPUs, time stolen by the hypervisor included) minus this process's own CPU
+   time, just before and after the runs: "unreliable: other processes used 0.6 of 2 cores". The 1-minute load average
+   (``os.getloadavg()``) cannot tell: it also counts the demo's own compiling of the minute before, up to 3 on a quiet
+   2-core machine (docs/benchmarks.md). Without ``/proc/stat``, the load average minus this process's threads stands in.
 2. The two interquartile ranges do not overlap: the middle halves of the two sets of runs are apart, so the order of
    the medians is not an accident of the spread: "unreliable: IQRs overlap".
 """
@@ -32,6 +34,11 @@ import dataclasses
 import os
 import statistics
 import time
+
+import torch
+
+# The share of the cores other processes may take during the runs for a speed-up to be shown.
+OTHERS_LIMIT = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +77,17 @@ def usable_cores():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+def _cpu_seconds():
+    """Return the busy CPU seconds of the whole machine and of this process so far (None, None without /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, _, _, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    except OSError:
+        return None, None
+    own = os.times()
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
 def interleaved(functions, inputs, runs, warmup):
     """Time some functions on the same inputs, one call of each in turn.
 
@@ -80,37 +98,42 @@ def interleaved(functions, inputs, runs, warmup):
         warmup (int): Untimed calls of each function first, in the same order.
 
     Returns:
-        tuple[dict, float]: Label -> :class:`Latency`, and the larger 1-minute load average of the two read before
-        and after the timed calls.
+        tuple[dict, float]: Label -> :class:`Latency`, and how many cores other processes kept busy on average
+        during the timed calls (see the module's docstring).
     """
     for _ in range(warmup):
         for function in functions.values():
             function(*inputs)
-    load = os.getloadavg()[0]
     times = {label: [] for label in functions}
+    (busy, own), start = _cpu_seconds(), time.perf_counter()
     for _ in range(runs):
         for label, function in functions.items():
-            start = time.perf_counter()
+            begin = time.perf_counter()
             function(*inputs)
-            times[label].append(1000 * (time.perf_counter() - start))
-    load = max(load, os.getloadavg()[0])
-    return {label: Latency.of(values) for label, values in times.items()}, load
+            times[label].append(1000 * (time.perf_counter() - begin))
+    (busy_after, own_after), elapsed = _cpu_seconds(), time.perf_counter() - start
+    if busy is None:
+        others = max(os.getloadavg()[0] - torch.get_num_threads(), 0.0)
+    else:
+        others = max(busy_after - busy - (own_after - own), 0.0) / elapsed
+    return {label: Latency.of(values) for label, values in times.items()}, others
 
 
-def speedup(reference, candidate, load, cores):
+def speedup(reference, candidate, others, cores):
     """Return the speed-up of a candidate over a reference, or why it is not reliable (see the module's docstring).
 
     Args:
         reference (Latency): E.g. the fp32 model's runs.
         candidate (Latency): E.g. the int8 model's runs, interleaved with the reference's.
-        load (float): The load average during the runs (:func:`interleaved`).
+        others (float): The cores other processes kept busy during the runs (:func:`interleaved`).
         cores (int): The cores this process may use.
 
     Returns:
-        str: E.g. ``"2.23x"``, ``"unreliable: load 3.1 on 2 cores"`` or ``"unreliable: IQRs overlap"``.
+        str: E.g. ``"2.23x"``, ``"unreliable: other processes used 0.6 of 2 cores"`` or ``"unreliable: IQRs
+        overlap"``.
     """
-    if load > cores:
-        return f"unreliable: load {load:.1f} on {cores} cores"
+    if others > OTHERS_LIMIT * cores:
+        return f"unreliable: other processes used {others:.1f} of {cores} cores"
     if candidate.q1 <= reference.q3 and reference.q1 <= candidate.q3:
         return "unreliable: IQRs overlap"
     return f"{reference.median / candidate.median:.2f}x"
@@ -120,7 +143,7 @@ def table(latency, labels, cores, reference="fp32"):
     """Render interleaved timings as table rows, one per batch size, each config with its speed-up over fp32.
 
     Args:
-        latency (dict): Batch size -> (label -> :class:`Latency`, load), as :func:`interleaved` returns.
+        latency (dict): Batch size -> (label -> :class:`Latency`, others), as :func:`interleaved` returns.
         labels (Sequence[str]): The candidates' labels, in column order.
         cores (int): The cores this process may use.
         reference (str): The reference's label.
@@ -128,14 +151,14 @@ def table(latency, labels, cores, reference="fp32"):
     Returns:
         list[str]: The header row and one row per batch size.
     """
-    headers = ["batch", "load", f"{reference} (ms)"]
+    headers = ["batch", "others", f"{reference} (ms)"]
     for label in labels:
         headers += [f"{label} (ms)", "speed-up"]
     rows = []
-    for size, (times, load) in latency.items():
-        row = [str(size), f"{load:.1f}", str(times[reference])]
+    for size, (times, others) in latency.items():
+        row = [str(size), f"{others:.2f}", str(times[reference])]
         for label in labels:
-            row += [str(times[label]), speedup(times[reference], times[label], load, cores)]
+            row += [str(times[label]), speedup(times[reference], times[label], others, cores)]
         rows.append(row)
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
     return ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)).rstrip() for row in [headers, *rows]]
