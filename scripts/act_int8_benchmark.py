@@ -100,22 +100,26 @@ def activation_dtypes(model):
 
 
 def build(workload):
-    """Quantize each config and compile it and the fp32 model at each batch size; failures become their message.
+    """Quantize each config, then compile it and the fp32 model at each batch size; failures become their message.
+
+    Every config is quantized before the first compile: INC's strict export resets dynamo.
 
     Returns:
         tuple[dict, dict]: Label -> compiled model, and label -> description (form and kernels, or the failure).
     """
-    compiled, notes = {}, {}
-    for label, (config, variant) in {"fp32": (None, None), **CONFIGS}.items():
-        log(f"{workload.title}: {label}")
+    models, notes = {"fp32": workload.model}, {"fp32": "compiled"}
+    for label, (config, variant) in CONFIGS.items():
+        log(f"{workload.title}: quantizing {label}")
         try:
-            model = workload.model if config is None else quantization.quantize(workload, config(), variant)[0]
+            models[label] = quantization.quantize(workload, config(), variant)[0]
         except Exception as exc:  # a config the factory refuses: say so
             notes[label] = f"rejected at prepare: {textwrap.shorten(first_line(exc), 300)}"
-            continue
-        form = "" if config is None else f"{activation_dtypes(model)} activations, "
+    compiled = {}
+    first, *others = [pipeline.batches(workload.evaluation, size)[0] for size in BATCH_SIZES]
+    for label, model in models.items():
+        log(f"{workload.title}: compiling {label}")
+        form = "" if label == "fp32" else f"{activation_dtypes(model)} activations, "
         try:
-            first, *others = [pipeline.batches(workload.evaluation, size)[0] for size in BATCH_SIZES]
             compiled[label], _, code = pipeline.compile_model(model, first, dynamic_batch=False)
             for inputs in others:  # one graph per batch size
                 compiled[label](*inputs)
@@ -123,12 +127,15 @@ def build(workload):
             compiled.pop(label, None)
             notes[label] = f"{form}fails to compile: {first_line(exc)}"
             continue
-        kernels = metrics.count_int8_kernels(code)
-        lowered = ", ".join(
-            f"{count}/{workload.totals[kind]} {kind}s" for kind, count in kernels.items() if workload.totals.get(kind)
-        )
-        notes[label] = "compiled" if config is None else f"{form}lowered to oneDNN int8 kernels: {lowered}"
-    return compiled, notes
+        if label != "fp32":
+            kernels = metrics.count_int8_kernels(code)
+            lowered = ", ".join(
+                f"{count}/{workload.totals[kind]} {kind}s"
+                for kind, count in kernels.items()
+                if workload.totals.get(kind)
+            )
+            notes[label] = f"{form}lowered to oneDNN int8 kernels: {lowered}"
+    return compiled, {label: notes[label] for label in ["fp32", *CONFIGS]}
 
 
 def timings(workload, runs, warmup):

@@ -132,13 +132,14 @@ class Step(NamedTuple):
         text (str): What it does, for the progress lines.
         seconds (float): What it takes on the machine of docs/benchmarks.md.
         run (Callable): Does it.
-        alone (bool): It times models: no other step of the demo may run meanwhile.
+        shared (bool): It compiles, and may run beside other models' compile steps (see :mod:`.runner`); other
+            steps run alone.
     """
 
     text: str
     seconds: float
     run: Callable
-    alone: bool = False
+    shared: bool = False
 
 
 def batches(inputs, size):
@@ -231,6 +232,9 @@ class Measurement:
     def steps(self):
         """Return the steps, in the order they must run; the timing steps come last.
 
+        Every quantization comes before the first compile: INC's strict export resets dynamo, so a model compiled
+        before an export would be compiled again when next called.
+
         Returns:
             list[Step]: The steps.
         """
@@ -240,33 +244,33 @@ class Measurement:
         quantize_seconds = 3 + 2 * seconds.forward * plan.calibration
         steps = [Step("fp32 outputs (eager)", forward, self._reference)]
         for variant in plan.variants:
-            text = f"int8 outputs with the {variant} observers (eager QDQ)"
-            steps += [
-                Step(f"quantizing with the {variant} observers", quantize_seconds, partial(self._quantize, variant)),
-                Step(text, 2.5 * forward, partial(self._eager, variant, self.result["variants"])),
-            ]
+            text = f"quantizing with the {variant} observers"
+            steps.append(Step(text, quantize_seconds, partial(self._quantize, variant)))
         for label in plan.configs:
             if not (self._shares_default(label) and FIXED in plan.variants):
                 steps.append(Step(f"quantizing {label}", quantize_seconds, partial(self._quantize, label)))
+        for variant in plan.variants:
+            text = f"int8 outputs with the {variant} observers (eager QDQ)"
+            steps.append(Step(text, 2.5 * forward, partial(self._eager, variant, self.result["variants"])))
+        for label in plan.configs:
             if label in workload.eager_only:
                 text = f"int8 {label} outputs (eager only: {workload.eager_only[label]})"
                 steps.append(Step(text, 2.5 * forward, partial(self._eager, label, self.result["configs"])))
             else:
                 text = f"compiling int8 {label} at batch {size} (inductor, freezing) and computing its outputs"
-                steps.append(Step(text, seconds.compile, partial(self._compile, label)))
-        steps.append(
-            Step(f"compiling fp32 at batch {size} (inductor, freezing)", seconds.compile_fp32, self._compile_fp32)
-        )
+                steps.append(Step(text, seconds.compile, partial(self._compile, label), shared=True))
+        text = f"compiling fp32 at batch {size} (inductor, freezing)"
+        steps.append(Step(text, seconds.compile_fp32, self._compile_fp32, shared=True))
         timed = ["fp32", *self._timed()]
         for other in () if workload.dynamic_batch else plan.batch_sizes[:-1]:
             for label in timed:
                 text = f"compiling {label} at batch {other} (static shapes: one graph per batch size)"
                 cost = seconds.compile_fp32 if label == "fp32" else seconds.compile
-                steps.append(Step(text, cost, partial(self._call, label, other)))
+                steps.append(Step(text, cost, partial(self._call, label, other), shared=True))
         for other in plan.batch_sizes:
             text = f"timing at batch {other}: fp32 and the int8 models in turn, {plan.runs} runs each"
             cost = (plan.runs + plan.warmup) * len(timed) * seconds.forward * other
-            steps.append(Step(text, cost, partial(self._time, other), alone=True))
+            steps.append(Step(text, cost, partial(self._time, other)))
         return steps
 
     def _timed(self):
@@ -316,9 +320,10 @@ class Measurement:
 
     def _time(self, size):
         inputs = batches(self.workload.evaluation, size)[0]
-        # Every graph is compiled by now: a recompile would be timed, so it is an error.
-        with torch._dynamo.config.patch(error_on_recompile=True):
+        with generated_code() as code:
             self.result["latency"][size] = latency.interleaved(self._compiled, inputs, self.plan.runs, self.plan.warmup)
+        if code:  # every graph was compiled in an earlier step: this one would be timed
+            raise RuntimeError(f"inductor compiled {len(code)} graph(s) while timing at batch {size}")
 
 
 @contextlib.contextmanager
@@ -349,13 +354,10 @@ def work(name, plan_name, out, connection):
         def finish():
             tail.extend(module.finish(workload, plan, measurement.result, out))
 
-        timing = next(index for index, step in enumerate(steps) if step.alone)
-        steps.insert(timing, Step(module.FINISH, 2.0, finish))
-        connection.send(("steps", workload.title, [step.seconds for step in steps]))
+        steps.insert(-len(plan.batch_sizes), Step(module.FINISH, 2.0, finish))  # before the timing steps
+        connection.send(("steps", workload.title, [(step.seconds, step.shared) for step in steps]))
         for index, step in enumerate(steps):
-            if index == timing + 1:
-                connection.send(("ready",))
-                connection.recv()  # "go": every other worker waits or is done
-            connection.send(("start", index, step.text))
+            connection.send(("request", index, step.text, step.shared))
+            connection.recv()  # "go"
             step.run()
     connection.send(("report", "\n".join([report(workload, plan, measurement.result, plan_name), *tail])))

@@ -13,10 +13,12 @@
 # limitations under the License.
 """The demo's progress lines: "step n/N" with an estimate of the time left, and a line at least every few seconds.
 
-Each model's steps run in order in one lane; lanes run side by side. Every step comes with what it takes on the
-machine of docs/benchmarks.md. The estimate scales the expected seconds of the steps left by how this run compares:
-left = (elapsed / expected seconds of the finished steps) x the expected seconds left in the slowest lane, once a
-tenth of the longest lane is done (before, the expected seconds as they are).
+Each model's steps run in order in one lane. A lane's exclusive steps run with no other step beside them; its shared
+steps (compiling) run beside other lanes' shared steps. Every step comes with what it takes on the machine of
+docs/benchmarks.md, so a run is expected to take the exclusive seconds of all lanes plus the shared seconds of the
+lane with the most. The estimate of the time left scales what is expected of the steps not yet started by this run's
+pace: the time since the first step over what was expected of the steps started before the current ones, once that
+is a tenth of the run (before, the expected seconds as they are).
 """
 
 import sys
@@ -35,69 +37,59 @@ def duration(seconds):
 class Progress:
     """Progress lines on a stream (stderr by default), each with the time since the start.
 
-    Step lines wait until every lane has announced its steps (:meth:`add`), so that N is the same on every line.
-
     Args:
-        lanes (int): How many lanes will announce their steps.
         stream (file, optional): Where to write. Defaults to ``sys.stderr``.
         clock (Callable[[], float], optional): The time in seconds. Defaults to ``time.perf_counter``.
     """
 
-    def __init__(self, lanes, stream=None, clock=time.perf_counter):
-        self.expected = lanes
+    def __init__(self, stream=None, clock=time.perf_counter):
         self.stream = sys.stderr if stream is None else stream
         self.clock = clock
         self.start = clock()
-        self.lanes = {}  # lane -> [expected seconds per step, index of the running step, when it started, its text]
+        # lane -> [[(expected seconds, shared), ...], index of the running or next step, its start or None, its text]
+        self.lanes = {}
         self.started = 0  # steps started, over all lanes
         self.first = None  # when the first step started
         self.last = self.start  # when the last line was written
-        self.pending = []  # step lines held back until every lane has announced its steps
 
     def __call__(self, text):
         """Write one line."""
         self.last = self.clock()
         print(f"[{self.last - self.start:6.1f} s] {text}", file=self.stream, flush=True)
 
-    def add(self, lane, seconds):
+    def add(self, lane, steps):
         """Announce a lane's steps.
 
         Args:
             lane (str): Its name, e.g. the model's.
-            seconds (Sequence[float]): What each of its steps takes on the reference machine, in order.
+            steps (Sequence[tuple[float, bool]]): For each step in order, what it takes on the reference machine and
+                whether it is shared (runs beside other lanes' shared steps).
         """
-        self.lanes[lane] = [list(seconds), -1, None, ""]
-        if len(self.lanes) == self.expected:
-            for line in self.pending:
-                self._step_line(*line)
-            self.pending = []
+        self.lanes[lane] = [list(steps), 0, None, ""]
 
     @property
     def total(self):
         """The number of steps of all lanes."""
-        return sum(len(seconds) for seconds, *_ in self.lanes.values())
+        return sum(len(steps) for steps, *_ in self.lanes.values())
+
+    def _expected(self, started):
+        """The expected seconds of the steps started before the current ones (True) or of all the others (False)."""
+        exclusive, shared = 0.0, [0.0]
+        for steps, index, *_ in self.lanes.values():
+            part = steps[:index] if started else steps[index:]
+            exclusive += sum(seconds for seconds, is_shared in part if not is_shared)
+            shared.append(sum(seconds for seconds, is_shared in part if is_shared))
+        return exclusive + max(shared)
 
     def left(self):
-        """Return the estimated seconds left.
-
-        Until a tenth of the longest lane is done, at the reference machine's speed; from then on scaled by this run's
-        speed so far.
+        """Return the estimated seconds left (see the module's docstring).
 
         Returns:
             float: The estimate.
         """
-        now = self.clock()
-        done = max(sum(seconds[: max(index, 0)]) for seconds, index, *_ in self.lanes.values())
-        longest = max(sum(seconds) for seconds, *_ in self.lanes.values())
-        factor = (now - self.first) / done if done >= longest / 10 else 1.0
-        remaining = []
-        for seconds, index, started, _ in self.lanes.values():
-            if index < 0:
-                remaining.append(sum(seconds))
-            else:
-                current = max(seconds[index] - (now - started) / factor, 0) if index < len(seconds) else 0
-                remaining.append(current + sum(seconds[index + 1 :]))
-        return factor * max(remaining)
+        done, left = self._expected(True), self._expected(False)
+        factor = (self.clock() - self.first) / done if done >= (done + left) / 10 else 1.0
+        return factor * left
 
     def step(self, lane, index, text):
         """Show that a lane starts its step ``index`` (from 0), counting steps over all lanes.
@@ -110,27 +102,22 @@ class Progress:
         now = self.clock()
         self.first = now if self.first is None else self.first
         self.lanes[lane][1:] = [index, now, text]
-        if len(self.lanes) < self.expected:
-            self.pending.append((lane, text))
-        else:
-            self._step_line(lane, text)
-
-    def _step_line(self, lane, text):
         self.started += 1
         self(f"step {self.started}/{self.total}, about {duration(self.left())} left: {lane}: {text}")
 
-    def finish(self, lane):
-        """Show nothing more for a lane: all its steps are done."""
-        seconds = self.lanes[lane][0]
-        self.lanes[lane][1:] = [len(seconds), self.clock(), ""]
+    def idle(self, lane):
+        """Note that a lane's running step is done (it waits to start the next one)."""
+        state = self.lanes[lane]
+        if state[2] is not None:
+            state[1:3] = [state[1] + 1, None]
 
     def heartbeat(self):
         """Write a line with the running steps if no line was written for :data:`HEARTBEAT` seconds."""
         now = self.clock()
         running = [
             f"{lane}: {text} ({duration(now - started)})"
-            for lane, (seconds, index, started, text) in self.lanes.items()
-            if 0 <= index < len(seconds)
+            for lane, (_, _, started, text) in self.lanes.items()
+            if started is not None
         ]
         if running and now - self.last >= HEARTBEAT:
             self(f"still running: {'; '.join(running)}")

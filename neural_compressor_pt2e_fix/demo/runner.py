@@ -11,13 +11,15 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Run the demo's models side by side, one worker process each, and time them one at a time.
+"""Run the demo's models side by side, one worker process each, sharing the cores only while compiling.
 
-Compiling leaves cores idle (inductor's Python work is single-threaded), so each model runs its steps
-(:meth:`~.pipeline.Measurement.steps`) in its own process, all at once. The timing steps need the machine to
-themselves: a worker that reaches them waits until every other worker has reached them or finished, then the workers
-time one after the other. This process only coordinates (it imports no torch) and writes the progress lines
-(:mod:`.progress`) and, at the end, the reports in the order of the models.
+Each model's steps (:meth:`~.pipeline.Measurement.steps`) run in its own worker process. A worker asks before each
+step and waits for the go. Steps that compute with torch's thread pool (eager passes, calibration, timing) get the
+machine to themselves: two of them at once on the same cores make OpenMP threads wait for each other, several times
+slower than one after the other, and a timing would measure the contention. Compiling is mostly inductor's
+single-threaded Python and its compiler processes, so the workers' compile steps run side by side. Requests are
+granted in the order they came; none before every worker has announced its steps. This process only coordinates (it
+imports no torch) and writes the progress lines (:mod:`.progress`); the reports come back in the order of the models.
 """
 
 import multiprocessing
@@ -30,9 +32,8 @@ from neural_compressor_pt2e_fix.demo.progress import HEARTBEAT, Progress, durati
 def _work(name, plan_name, out, connection):
     """Run one model's steps in this (worker) process, talking to :func:`run` over ``connection``.
 
-    Messages sent: ``("steps", title, [expected seconds, ...])``, ``("start", index, text)`` before each step,
-    ``("ready",)`` before the first timing step, then (after ``"go"`` arrives) ``("report", text)``, or ``("error",
-    text)``.
+    Messages sent: ``("steps", title, [(expected seconds, shared), ...])``, ``("request", index, text, shared)``
+    before each step (then it waits for ``"go"``), ``("report", text)`` at the end, or ``("error", text)``.
     """
     try:
         from neural_compressor_pt2e_fix.demo import pipeline
@@ -43,7 +44,7 @@ def _work(name, plan_name, out, connection):
 
 
 class _Workers:
-    """The worker processes of one demo run, what they said so far, and whose turn it is to time."""
+    """The worker processes of one demo run, their requests, and which steps run."""
 
     def __init__(self, names, plan_name, out, progress):
         self.progress = progress
@@ -55,7 +56,7 @@ class _Workers:
             process.start()
             child.close()
             self.running[connection] = [name, process, None]
-        self.reports, self.waiting, self.timing = {}, [], None
+        self.reports, self.requests, self.busy = {}, [], {}  # busy: connection -> whether its step is shared
 
     def receive(self, connection):
         """Handle one message of a worker.
@@ -70,24 +71,34 @@ class _Workers:
             raise RuntimeError(f"the worker for {name} died (exit code {process.join(5) or process.exitcode})")
         if kind == "error":
             raise RuntimeError(f"{name}: {payload[0]}")
+        self.busy.pop(connection, None)
         if kind == "steps":
             self.running[connection][2] = payload[0]
             self.progress.add(*payload)
-        elif kind == "start":
-            self.progress.step(title, *payload)
-        elif kind == "ready":
-            self.waiting.append(connection)
+            return
+        self.progress.idle(title)
+        if kind == "request":
+            self.requests.append((connection, *payload))
         elif kind == "report":
             self.reports[name] = payload[0]
-            self.progress.finish(title)
-            self.timing = None if self.timing is connection else self.timing
             del self.running[connection]
 
-    def let_one_time(self):
-        """Let the first waiting worker time, once every worker still running waits (none is timing)."""
-        if self.timing is None and self.waiting and len(self.waiting) == len(self.running):
-            self.timing = self.waiting.pop(0)
-            self.timing.send("go")
+    def grant(self):
+        """Start the requested steps that may run now, in the order they were asked for.
+
+        An exclusive step starts when no step runs; a shared one when only shared steps run. None starts before
+        every worker has announced its steps.
+        """
+        if any(title is None for _, _, title in self.running.values()):
+            return
+        while self.requests:
+            connection, index, text, shared = self.requests[0]
+            if self.busy and not (shared and all(self.busy.values())):
+                return
+            self.requests.pop(0)
+            self.busy[connection] = shared
+            self.progress.step(self.running[connection][2], index, text)
+            connection.send("go")
 
     def stop(self):
         """End the workers still running (after an error)."""
@@ -110,7 +121,7 @@ def run(names, plan_name, out, stream=None):
     Raises:
         RuntimeError: A worker failed (its error and traceback) or died.
     """
-    progress = Progress(len(names), stream)
+    progress = Progress(stream)
     workers = _Workers(names, plan_name, out, progress)
     progress(f"started {len(names)} worker process(es) for {', '.join(names)} (each imports torch and INC first)")
     try:
@@ -118,7 +129,7 @@ def run(names, plan_name, out, stream=None):
             arrived = multiprocessing.connection.wait(list(workers.running), timeout=HEARTBEAT)
             for connection in arrived:
                 workers.receive(connection)
-            workers.let_one_time()
+            workers.grant()
             if not arrived:
                 progress.heartbeat()
     finally:

@@ -225,16 +225,16 @@ class FakeClock:
 class TestProgress:
     def test_steps_count_over_lanes_and_estimate_the_time_left(self):
         stream, clock = io.StringIO(), FakeClock()
-        shown = progress.Progress(2, stream, clock)
-        shown.add("A", [10.0, 30.0])
+        shown = progress.Progress(stream, clock)
+        shown.add("A", [(10.0, False), (30.0, True)])
+        shown.add("B", [(20.0, True)])
         clock.now += 5
-        shown.step("A", 0, "a first")  # held back: lane B has not announced its steps
-        assert stream.getvalue() == ""
-        shown.add("B", [20.0])
+        # Expected: A's exclusive 10 s, then the shared steps side by side: max(A's 30 s, B's 20 s).
+        shown.step("A", 0, "a first")
         shown.step("B", 0, "b only")
-        # Before a tenth of the longest lane (A: 40 s) is done, the expected seconds as they are; then A's first step
-        # took twice the 10 s expected: everything left takes twice as long (A's 30 s, more than B's 10 s left).
+        # A's first step took twice the 10 s expected (a tenth of the run or more is done): what is left, twice too.
         clock.now += 20
+        shown.idle("A")
         shown.step("A", 1, "a second")
         assert stream.getvalue().splitlines() == [
             "[   5.0 s] step 1/3, about 40 s left: A: a first",
@@ -244,14 +244,14 @@ class TestProgress:
 
     def test_heartbeat_names_the_running_steps_after_a_silence(self):
         stream, clock = io.StringIO(), FakeClock()
-        shown = progress.Progress(1, stream, clock)
-        shown.add("A", [10.0, 10.0])
+        shown = progress.Progress(stream, clock)
+        shown.add("A", [(10.0, False), (10.0, False)])
         shown.step("A", 0, "compiling")
         clock.now += progress.HEARTBEAT - 1
         shown.heartbeat()
         clock.now += 1
         shown.heartbeat()
-        shown.finish("A")
+        shown.idle("A")  # waiting for its next step: nothing runs
         clock.now += progress.HEARTBEAT
         shown.heartbeat()
         assert stream.getvalue().splitlines()[1:] == ["[  10.0 s] still running: A: compiling (10 s)"]
@@ -282,17 +282,18 @@ class TestSteps:
 
     def test_the_fixed_observers_and_the_default_config_share_one_quantization(self):
         texts = [step.text for step in pipeline.Measurement(_workload(dynamic_batch=True), self.PLAN).steps()]
+        # Every quantization (INC's strict export resets dynamo) comes before the first compile.
         assert texts == [
             "fp32 outputs (eager)",
             "quantizing with the stock INC observers",
-            "int8 outputs with the stock INC observers (eager QDQ)",
             "quantizing with the MovingAverage, eps 2**-12 observers",
-            "int8 outputs with the MovingAverage, eps 2**-12 observers (eager QDQ)",
             "quantizing with the MinMax, torch eps observers",
-            "int8 outputs with the MinMax, torch eps observers (eager QDQ)",
             "quantizing with the fixed observers",
-            "int8 outputs with the fixed observers (eager QDQ)",
             "quantizing other",
+            "int8 outputs with the stock INC observers (eager QDQ)",
+            "int8 outputs with the MovingAverage, eps 2**-12 observers (eager QDQ)",
+            "int8 outputs with the MinMax, torch eps observers (eager QDQ)",
+            "int8 outputs with the fixed observers (eager QDQ)",
             "compiling int8 other at batch 8 (inductor, freezing) and computing its outputs",
             "compiling int8 default at batch 8 (inductor, freezing) and computing its outputs",
             "compiling fp32 at batch 8 (inductor, freezing)",
@@ -301,23 +302,24 @@ class TestSteps:
         ]
 
     def test_static_shapes_compile_each_model_at_each_batch_size_and_eager_only_is_not_timed(self):
+        # Only compile steps are shared (may run beside another model's compile steps).
         plan = dataclasses.replace(self.PLAN, variants=())
         workload = _workload(eager_only={"other": "slow kernel"})
         steps = pipeline.Measurement(workload, plan).steps()
-        assert [(step.text, step.alone) for step in steps][1:] == [
+        assert [(step.text, step.shared) for step in steps][1:] == [
             ("quantizing other", False),
-            ("int8 other outputs (eager only: slow kernel)", False),
             ("quantizing default", False),
-            ("compiling int8 default at batch 8 (inductor, freezing) and computing its outputs", False),
-            ("compiling fp32 at batch 8 (inductor, freezing)", False),
-            ("compiling fp32 at batch 1 (static shapes: one graph per batch size)", False),
-            ("compiling default at batch 1 (static shapes: one graph per batch size)", False),
-            ("timing at batch 1: fp32 and the int8 models in turn, 20 runs each", True),
-            ("timing at batch 8: fp32 and the int8 models in turn, 20 runs each", True),
+            ("int8 other outputs (eager only: slow kernel)", False),
+            ("compiling int8 default at batch 8 (inductor, freezing) and computing its outputs", True),
+            ("compiling fp32 at batch 8 (inductor, freezing)", True),
+            ("compiling fp32 at batch 1 (static shapes: one graph per batch size)", True),
+            ("compiling default at batch 1 (static shapes: one graph per batch size)", True),
+            ("timing at batch 1: fp32 and the int8 models in turn, 20 runs each", False),
+            ("timing at batch 8: fp32 and the int8 models in turn, 20 runs each", False),
         ]
         # Expected seconds: eager passes scale with the samples, compiles are fixed, timing with runs x models x batch.
         assert [step.seconds for step in steps] == pytest.approx(
-            [0.16, 3.16, 0.4, 3.16, 10.0, 5.0, 5.0, 10.0, 23 * 2 * 0.01 * 1, 23 * 2 * 0.01 * 8]
+            [0.16, 3.16, 3.16, 0.4, 10.0, 5.0, 5.0, 10.0, 23 * 2 * 0.01 * 1, 23 * 2 * 0.01 * 8]
         )
 
 
