@@ -108,10 +108,11 @@ def build(workload):
         tuple[dict, dict]: Label -> compiled model, and label -> description (form and kernels, or the failure).
     """
     models, notes = {"fp32": workload.model}, {"fp32": "compiled"}
+    exported = quantization.export_model(workload)
     for label, (config, variant) in CONFIGS.items():
         log(f"{workload.title}: quantizing {label}")
         try:
-            models[label] = quantization.quantize(workload, config(), variant)[0]
+            models[label] = quantization.quantize(workload, exported, config(), variant)[0]
         except Exception as exc:  # a config the factory refuses: say so
             notes[label] = f"rejected at prepare: {textwrap.shorten(first_line(exc), 300)}"
     compiled = {}
@@ -173,7 +174,8 @@ def categorise(name):
 def breakdown(workload, size, runs):
     """Profile the compiled fp32 and default-config int8 models at ``size``; return Markdown table rows."""
     inputs = pipeline.batches(workload.evaluation, size)[0]
-    int8, _ = quantization.quantize(workload, StaticQuantConfig(), variant=None)  # stock INC, as (b)
+    exported = quantization.export_model(workload)
+    int8, _ = quantization.quantize(workload, exported, StaticQuantConfig(), variant=None)  # stock INC, as (b)
     rows = []
     for label, model in (("fp32", workload.model), ("int8 (default config)", int8)):
         with torch._inductor.config.patch({"cpp.enable_kernel_profile": True}):

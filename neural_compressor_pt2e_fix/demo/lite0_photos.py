@@ -90,7 +90,7 @@ def workload(plan):
         },
         score=score,
         columns=COLUMNS,
-        seconds=Seconds(forward=0.025, compile=20.0, compile_fp32=11.0),
+        seconds=Seconds(export=4.0, forward=0.025, compile=20.0, compile_fp32=11.0),
         description=[
             f"calibration: {plan.calibration} crops of {len(photos.CALIBRATION_PHOTOS)} photos "
             f"({', '.join(photos.CALIBRATION_PHOTOS)})",

@@ -31,7 +31,7 @@ from torch._inductor.graph import GraphLowering
 
 from neural_compressor_pt2e_fix.common import quiet, stack
 from neural_compressor_pt2e_fix.demo import MODELS, latency, metrics
-from neural_compressor_pt2e_fix.demo.quantization import FIXED, OBSERVER_VARIANTS, quantize
+from neural_compressor_pt2e_fix.demo.quantization import FIXED, OBSERVER_VARIANTS, export_model, quantize
 from neural_compressor_pt2e_fix.demo.report import report
 
 # Batch size of calibration, of the fp32 reference outputs and of the eager observer comparison.
@@ -79,11 +79,13 @@ class Seconds(NamedTuple):
     """What the steps of a model take on the machine of docs/benchmarks.md, for the demo's estimate of the time left.
 
     Attributes:
+        export (float): INC's strict export of the fp32 model.
         forward (float): An fp32 eager forward, per sample.
         compile (float): Compiling an int8 model (inductor, freezing) at one batch size.
         compile_fp32 (float): Compiling the fp32 model at one batch size.
     """
 
+    export: float
     forward: float
     compile: float
     compile_fp32: float
@@ -219,6 +221,7 @@ class Measurement:
             "variants": {},
             "latency": {},
         }
+        self._exported = None  # INC's export of the fp32 model, which every quantization copies
         self._converted = {}  # config or variant label -> (int8 model, calibration ratio), until scored or compiled
         self._compiled = {}  # label -> compiled model, fp32 first
 
@@ -232,8 +235,8 @@ class Measurement:
     def steps(self):
         """Return the steps, in the order they must run; the timing steps come last.
 
-        Every quantization comes before the first compile: INC's strict export resets dynamo, so a model compiled
-        before an export would be compiled again when next called.
+        The export comes before the first compile: INC's strict export resets dynamo, so a model compiled before an
+        export would be compiled again when next called.
 
         Returns:
             list[Step]: The steps.
@@ -241,8 +244,11 @@ class Measurement:
         workload, plan = self.workload, self.plan
         size, seconds = plan.batch_sizes[-1], workload.seconds
         forward = seconds.forward * plan.evaluation
-        quantize_seconds = 3 + 2 * seconds.forward * plan.calibration
-        steps = [Step("fp32 outputs (eager)", forward, self._reference)]
+        quantize_seconds = 1 + 2 * seconds.forward * plan.calibration
+        steps = [
+            Step("exporting the fp32 model (INC's strict export)", seconds.export, self._export, shared=True),
+            Step("fp32 outputs (eager)", forward, self._reference),
+        ]
         for variant in plan.variants:
             text = f"quantizing with the {variant} observers"
             steps.append(Step(text, quantize_seconds, partial(self._quantize, variant)))
@@ -276,6 +282,9 @@ class Measurement:
     def _timed(self):
         return [label for label in self.plan.configs if label not in self.workload.eager_only]
 
+    def _export(self):
+        self._exported = export_model(self.workload)
+
     def _reference(self):
         items = batches(self.workload.evaluation, EAGER_BATCH)
         self.result["reference"] = torch.cat([self.workload.model(*batch) for batch in items])
@@ -286,7 +295,7 @@ class Measurement:
             config, variant = workload.configs[workload.default], OBSERVER_VARIANTS[label]
         else:
             config, variant = workload.configs[label], FIXED
-        converted = quantize(workload, config, variant)
+        converted = quantize(workload, self._exported, config, variant)
         for name in (FIXED, workload.default) if self._shares_default(label) else (label,):
             self._converted[name] = converted
 

@@ -13,10 +13,12 @@
 # limitations under the License.
 """Quantization through INC's public API under the patch, and the observer variants the demo compares.
 
-Every quantization exports the fp32 model (INC's strict export, dynamic batch dimension), prepares it with INC's
-factory (stock or fixed) or with the fixed factory's quantizer under other observers, calibrates and converts it.
+The fp32 model is exported once (INC's strict export, dynamic batch dimension); every quantization prepares a copy
+with INC's factory (stock or fixed) or with the fixed factory's quantizer under other observers, calibrates and
+converts it.
 """
 
+import copy
 import dataclasses
 import statistics
 import time
@@ -42,11 +44,30 @@ OBSERVER_VARIANTS = {
 }
 
 
-def _export(workload):
-    """Export the fp32 model with INC's strict export and a dynamic batch dimension on every input."""
+def export_model(workload):
+    """Export the fp32 model with INC's strict export and a dynamic batch dimension on every input.
+
+    Args:
+        workload (Workload): The model and its calibration batches (the first is the example input).
+
+    Returns:
+        torch.fx.GraphModule: What :func:`quantize` quantizes copies of.
+    """
     batch = torch.export.Dim("batch", min=1, max=1024)
     example = workload.calibration[0]
     return export(workload.model, example, dynamic_shapes=tuple({0: batch} for _ in example))
+
+
+def _copy(exported):
+    """Return a copy of INC's exported model for one quantization (``prepare`` changes the model it is given).
+
+    ``copy.deepcopy`` keeps a GraphModule's graph, parameters and ``meta`` but not the attributes INC's export adds:
+    ``_exported`` (which INC's ``prepare`` asserts) and ``dynamic_shapes`` are put back. A copy quantizes to the same
+    model as a new export (``torch.equal`` outputs on both demo models); an export costs seconds, a copy a fraction.
+    """
+    copied = copy.deepcopy(exported)
+    copied._exported, copied.dynamic_shapes = exported._exported, exported.dynamic_shapes
+    return copied
 
 
 def _with_observers(config, moving_average, eps):
@@ -76,13 +97,13 @@ def _with_observers(config, moving_average, eps):
     )
 
 
-def _prepare(workload, config, variant):
-    """Export and prepare the model under one observer variant (see :data:`OBSERVER_VARIANTS`).
+def _prepare(exported, config, variant):
+    """Prepare a copy of the exported model under one observer variant (see :data:`OBSERVER_VARIANTS`).
 
     Returns:
         tuple[torch.fx.GraphModule, Callable]: The prepared model and the function that converts it.
     """
-    exported = _export(workload)
+    exported = _copy(exported)
     if variant is None:
         return prepare(exported, quant_config=config), convert
     with patched():
@@ -93,15 +114,15 @@ def _prepare(workload, config, variant):
         return pt2e_compat.prepare_pt2e(exported, quantizer), pt2e_compat.convert_pt2e
 
 
-def quantize(workload, config, variant=FIXED):
-    """Quantize the model through INC's public API: export (strict), prepare, calibrate, convert.
+def quantize(workload, exported, config, variant=FIXED):
+    """Quantize the model through INC's public API: prepare (a copy of the strict export), calibrate, convert.
 
-    Each quantization gets its own export: a deep copy of INC's exported model loses the attributes INC's ``prepare``
-    reads. Each calibration batch is timed against an fp32 forward of the same batch run just before it, so that a
-    busy machine slows both alike.
+    Each calibration batch is timed against an fp32 forward of the same batch run just before it, so that a busy
+    machine slows both alike.
 
     Args:
         workload (Workload): The model and its calibration batches.
+        exported (torch.fx.GraphModule): From :func:`export_model`; left as it is.
         config: The INC config.
         variant: A value of :data:`OBSERVER_VARIANTS`; the fixed factory by default.
 
@@ -109,7 +130,7 @@ def quantize(workload, config, variant=FIXED):
         tuple[torch.fx.GraphModule, float]: The converted int8 model, and the median over the calibration batches of
         (calibration time / fp32 forward time).
     """
-    prepared, converter = _prepare(workload, config, variant)
+    prepared, converter = _prepare(exported, config, variant)
     ratios = []
     with torch.no_grad():
         for batch in workload.calibration:

@@ -272,7 +272,7 @@ def _workload(**changes):
         score=None,
         columns=(pipeline.Column("cosine", "mean cosine", "{:.3f}"),),
         description=[],
-        seconds=pipeline.Seconds(forward=0.01, compile=10.0, compile_fp32=5.0),
+        seconds=pipeline.Seconds(export=2.0, forward=0.01, compile=10.0, compile_fp32=5.0),
     )
     return pipeline.Workload(**{**fields, **changes})
 
@@ -282,8 +282,9 @@ class TestSteps:
 
     def test_the_fixed_observers_and_the_default_config_share_one_quantization(self):
         texts = [step.text for step in pipeline.Measurement(_workload(dynamic_batch=True), self.PLAN).steps()]
-        # Every quantization (INC's strict export resets dynamo) comes before the first compile.
+        # One export (INC's strict export resets dynamo) before the first compile, copied for every quantization.
         assert texts == [
+            "exporting the fp32 model (INC's strict export)",
             "fp32 outputs (eager)",
             "quantizing with the stock INC observers",
             "quantizing with the MovingAverage, eps 2**-12 observers",
@@ -306,7 +307,7 @@ class TestSteps:
         plan = dataclasses.replace(self.PLAN, variants=())
         workload = _workload(eager_only={"other": "slow kernel"})
         steps = pipeline.Measurement(workload, plan).steps()
-        assert [(step.text, step.shared) for step in steps][1:] == [
+        assert [(step.text, step.shared) for step in steps][2:] == [
             ("quantizing other", False),
             ("quantizing default", False),
             ("int8 other outputs (eager only: slow kernel)", False),
@@ -319,7 +320,7 @@ class TestSteps:
         ]
         # Expected seconds: eager passes scale with the samples, compiles are fixed, timing with runs x models x batch.
         assert [step.seconds for step in steps] == pytest.approx(
-            [0.16, 3.16, 3.16, 0.4, 10.0, 5.0, 5.0, 10.0, 23 * 2 * 0.01 * 1, 23 * 2 * 0.01 * 8]
+            [2.0, 0.16, 1.16, 1.16, 0.4, 10.0, 5.0, 5.0, 10.0, 23 * 2 * 0.01 * 1, 23 * 2 * 0.01 * 8]
         )
 
 
@@ -469,9 +470,10 @@ class TestQuickDemo:
             stderr,
             re.MULTILINE,
         )
-        assert [(int(n), int(total)) for n, total, *_ in steps] == [(n, 12) for n in range(1, 13)], stderr
+        assert [(int(n), int(total)) for n, total, *_ in steps] == [(n, 14) for n in range(1, 15)], stderr
         for model, config in (("EfficientNet-Lite0", "per_channel"), ("all-MiniLM-L6-v2", "default")):
             assert [text for _, _, name, text in steps if name == model] == [
+                "exporting the fp32 model (INC's strict export)",
                 "fp32 outputs (eager)",
                 f"quantizing {config}",
                 f"compiling int8 {config} at batch 1 (inductor, freezing) and computing its outputs",
