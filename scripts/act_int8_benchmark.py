@@ -43,9 +43,8 @@ from pathlib import Path
 import torch
 
 from neural_compressor.torch.quantization import StaticQuantConfig
-from neural_compressor_pt2e_fix._console import first_line, quiet
+from neural_compressor_pt2e_fix.common import first_line, quiet, stack
 from neural_compressor_pt2e_fix.demo import latency, lite0_photos, metrics, minilm_sentences, pipeline, quantization
-from neural_compressor_pt2e_fix.env import stack
 
 BATCH_SIZES = (1, 8)
 # Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory).

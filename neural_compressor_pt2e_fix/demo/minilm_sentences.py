@@ -112,10 +112,7 @@ def finish(workload, plan, result, out):
     """
     reference = result["reference"]
     queries = len(reference) // 2
-    curves = {
-        f"{label} ({'eager' if figures['kernels'] is None else 'compiled'})": figures["outputs"]
-        for label, figures in result["configs"].items()
-    }
+    curves = {f"{label} (compiled)": figures["outputs"] for label, figures in result["configs"].items()}
     curves.update({f"{label} (eager)": figures["outputs"] for label, figures in result["variants"].items()})
     plots.cosine_curves(
         out / COSINE_PNG,

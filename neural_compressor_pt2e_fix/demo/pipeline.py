@@ -109,7 +109,6 @@ class Workload:
         seconds (Seconds): What its steps take, for the estimate of the time left.
         dynamic_batch (bool): Compile each model once with a dynamic batch dimension, for every batch size (else
             once per batch size, with static shapes).
-        eager_only (dict): Label -> why that config is scored in eager mode only, neither compiled nor timed.
     """
 
     title: str
@@ -124,7 +123,6 @@ class Workload:
     description: list
     seconds: Seconds
     dynamic_batch: bool = False
-    eager_only: dict = dataclasses.field(default_factory=dict)
 
 
 class Step(NamedTuple):
@@ -201,10 +199,10 @@ def compile_model(model, inputs, dynamic_batch):
 class Measurement:
     """The demo's measurements on one model, as steps (:meth:`steps`) that fill :attr:`result`.
 
-    ``result`` holds ``reference`` (fp32 outputs), ``configs`` (label -> figures, with ``outputs``, ``kernels``,
-    None for a config scored in eager mode only, and ``calibration_ratio``), ``variants`` (label -> figures of the
-    eager observer comparison, with ``outputs``), ``latency`` (batch size -> (label -> :class:`~.latency.Latency`,
-    load)), ``stack``, ``threads`` and ``cores``.
+    ``result`` holds ``reference`` (fp32 outputs), ``configs`` (label -> figures of the compiled int8 model, with
+    ``outputs``, ``kernels`` and ``calibration_ratio``), ``variants`` (label -> figures of the eager observer
+    comparison, with ``outputs``), ``latency`` (batch size -> (label -> :class:`~.latency.Latency`, cores other
+    processes kept busy)), ``stack``, ``threads`` and ``cores``.
 
     Args:
         workload (Workload): The model.
@@ -257,17 +255,13 @@ class Measurement:
                 steps.append(Step(f"quantizing {label}", quantize_seconds, partial(self._quantize, label)))
         for variant in plan.variants:
             text = f"int8 outputs with the {variant} observers (eager QDQ)"
-            steps.append(Step(text, 2.5 * forward, partial(self._eager, variant, self.result["variants"])))
+            steps.append(Step(text, 2.5 * forward, partial(self._eager, variant)))
         for label in plan.configs:
-            if label in workload.eager_only:
-                text = f"int8 {label} outputs (eager only: {workload.eager_only[label]})"
-                steps.append(Step(text, 2.5 * forward, partial(self._eager, label, self.result["configs"])))
-            else:
-                text = f"compiling int8 {label} at batch {size} (inductor, freezing) and computing its outputs"
-                steps.append(Step(text, seconds.compile, partial(self._compile, label), shared=True))
+            text = f"compiling int8 {label} at batch {size} (inductor, freezing) and computing its outputs"
+            steps.append(Step(text, seconds.compile, partial(self._compile, label), shared=True))
         text = f"compiling fp32 at batch {size} (inductor, freezing)"
         steps.append(Step(text, seconds.compile_fp32, self._compile_fp32, shared=True))
-        timed = ["fp32", *self._timed()]
+        timed = ["fp32", *plan.configs]
         for other in () if workload.dynamic_batch else plan.batch_sizes[:-1]:
             for label in timed:
                 text = f"compiling {label} at batch {other} (static shapes: one graph per batch size)"
@@ -278,9 +272,6 @@ class Measurement:
             cost = (plan.runs + plan.warmup) * len(timed) * seconds.forward * other
             steps.append(Step(text, cost, partial(self._time, other)))
         return steps
-
-    def _timed(self):
-        return [label for label in self.plan.configs if label not in self.workload.eager_only]
 
     def _export(self):
         self._exported = export_model(self.workload)
@@ -299,13 +290,13 @@ class Measurement:
         for name in (FIXED, workload.default) if self._shares_default(label) else (label,):
             self._converted[name] = converted
 
-    def _eager(self, label, table):
-        model, ratio = self._converted[label] if self._shares_default(label) else self._converted.pop(label)
+    def _eager(self, variant):
+        model, _ = self._converted[variant] if self._shares_default(variant) else self._converted.pop(variant)
         outputs = torch.cat([model(*batch) for batch in batches(self.workload.evaluation, EAGER_BATCH)])
-        figures = {**self.workload.score(self.result["reference"], outputs), "outputs": outputs}
-        if table is self.result["configs"]:
-            figures.update(kernels=None, calibration_ratio=ratio)
-        table[label] = figures
+        self.result["variants"][variant] = {
+            **self.workload.score(self.result["reference"], outputs),
+            "outputs": outputs,
+        }
 
     def _compile(self, label):
         model, ratio = self._converted.pop(label)

@@ -47,15 +47,10 @@ def report(workload, plan, result, plan_name):
         f"{'config':<12}  {headers}  {kernel_headers}  calibration per batch",
     ]
     for label, figures in result["configs"].items():
-        if figures["kernels"] is None:
-            kernels = "  ".join(f"{'eager only':>19}" for _ in kinds)
-        else:
-            kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
+        kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
         lines.append(
             f"{label:<12}  {_cells(workload, figures)}  {kernels}  {figures['calibration_ratio']:.2f}x an fp32 forward"
         )
-    lines += [f"{label}: eager only, not compiled or timed: {why}" for label, why in workload.eager_only.items()]
-    timed = [label for label in plan.configs if label not in workload.eager_only]
     graphs = "one graph with a dynamic batch dimension" if workload.dynamic_batch else "one graph per batch size"
     lines += [
         "",
@@ -63,7 +58,7 @@ def report(workload, plan, result, plan_name):
         f"after {plan.warmup} warm-up runs, fp32 and the int8 models in turn, {result['threads']} threads",
         f"others: cores other processes kept busy during the runs; speed-up = fp32 median / int8 median, shown where "
         f"others is at most a tenth of the {result['cores']} cores and the interquartile ranges do not overlap",
-        *latency.table(result["latency"], timed, result["cores"]),
+        *latency.table(result["latency"], plan.configs, result["cores"]),
     ]
     if not result["variants"]:
         return "\n".join(lines)

@@ -302,56 +302,62 @@ class TestSteps:
             "timing at batch 8: fp32 and the int8 models in turn, 20 runs each",
         ]
 
-    def test_static_shapes_compile_each_model_at_each_batch_size_and_eager_only_is_not_timed(self):
+    def test_static_shapes_compile_each_model_at_each_batch_size(self):
         # Only compile steps are shared (may run beside another model's compile steps).
         plan = dataclasses.replace(self.PLAN, variants=())
-        workload = _workload(eager_only={"other": "slow kernel"})
-        steps = pipeline.Measurement(workload, plan).steps()
+        steps = pipeline.Measurement(_workload(), plan).steps()
         assert [(step.text, step.shared) for step in steps][2:] == [
             ("quantizing other", False),
             ("quantizing default", False),
-            ("int8 other outputs (eager only: slow kernel)", False),
+            ("compiling int8 other at batch 8 (inductor, freezing) and computing its outputs", True),
             ("compiling int8 default at batch 8 (inductor, freezing) and computing its outputs", True),
             ("compiling fp32 at batch 8 (inductor, freezing)", True),
             ("compiling fp32 at batch 1 (static shapes: one graph per batch size)", True),
+            ("compiling other at batch 1 (static shapes: one graph per batch size)", True),
             ("compiling default at batch 1 (static shapes: one graph per batch size)", True),
             ("timing at batch 1: fp32 and the int8 models in turn, 20 runs each", False),
             ("timing at batch 8: fp32 and the int8 models in turn, 20 runs each", False),
         ]
         # Expected seconds: eager passes scale with the samples, compiles are fixed, timing with runs x models x batch.
         assert [step.seconds for step in steps] == pytest.approx(
-            [2.0, 0.16, 1.16, 1.16, 0.4, 10.0, 5.0, 5.0, 10.0, 23 * 2 * 0.01 * 1, 23 * 2 * 0.01 * 8]
+            [2.0, 0.16, 1.16, 1.16, 10.0, 10.0, 5.0, 5.0, 10.0, 10.0, 23 * 3 * 0.01 * 1, 23 * 3 * 0.01 * 8]
         )
 
 
-def test_report_of_an_eager_only_config():
-    # A config the demo scores in eager mode only (act_int8 on a CPU without AMX) shows no kernel count and no
-    # latency column, and the report says why.
-    workload = _workload(eager_only={"act_int8": "slow kernel"})
-    plan = pipeline.Plan(calibration=1, evaluation=1, batch_sizes=(1,), configs=("default", "act_int8"), variants=())
+def test_report_tables():
+    workload = _workload()
+    plan = pipeline.Plan(calibration=1, evaluation=1, batch_sizes=(1,), configs=("default", "other"), variants=())
     result = {
         "stack": {"torch": "t", "torchao": "a", "INC": "i"},
         "threads": 2,
         "cores": 2,
         "configs": {
             "default": {"cosine": 0.99, "kernels": {"linear": 2}, "calibration_ratio": 1.5},
-            "act_int8": {"cosine": 0.98, "kernels": None, "calibration_ratio": 1.4},
+            "other": {"cosine": 0.98, "kernels": {"linear": 1}, "calibration_ratio": 1.4},
         },
-        "latency": {1: ({"fp32": latency.Latency(10.0, 9.5, 10.5), "default": latency.Latency(5.0, 4.5, 5.5)}, 0.04)},
+        "latency": {
+            1: (
+                {
+                    "fp32": latency.Latency(10.0, 9.5, 10.5),
+                    "default": latency.Latency(5.0, 4.5, 5.5),
+                    "other": latency.Latency(9.0, 8.0, 10.0),
+                },
+                0.04,
+            )
+        },
         "variants": {},
     }
     lines = report.report(workload, plan, result, "quick").splitlines()
-    assert lines[-8:] == [
+    assert lines[-7:] == [
         "default             0.990              2/2      1.50x an fp32 forward",
-        "act_int8            0.980           eager only  1.40x an fp32 forward",
-        "act_int8: eager only, not compiled or timed: slow kernel",
+        "other               0.980              1/2      1.40x an fp32 forward",
         "",
         "latency of the compiled models (one graph per batch size), ms: median [first quartile, third quartile] of 20 "
         "runs after 3 warm-up runs, fp32 and the int8 models in turn, 2 threads",
         "others: cores other processes kept busy during the runs; speed-up = fp32 median / int8 median, shown where "
         "others is at most a tenth of the 2 cores and the interquartile ranges do not overlap",
-        "batch  others            fp32 (ms)       default (ms)  speed-up",
-        "    1    0.04  10.00 [9.50, 10.50]  5.00 [4.50, 5.50]     2.00x",
+        "batch  others            fp32 (ms)       default (ms)  speed-up          other (ms)                  speed-up",
+        "    1    0.04  10.00 [9.50, 10.50]  5.00 [4.50, 5.50]     2.00x  9.00 [8.00, 10.00]  unreliable: IQRs overlap",
     ]
 
 
