@@ -23,7 +23,7 @@ table says why not:
 1. No other process competed for the cores during the runs: the CPU time the other processes took, divided by the
    duration of the runs, is at most a tenth of the cores this process may use (:data:`OTHERS_LIMIT`). It is read from
    ``/proc/stat`` (the busy time of all CPUs, time stolen by the hypervisor included) minus this process's own CPU
-   time, just before and after the runs: "unreliable: other processes used 0.6 of 2 cores". The 1-minute load average
+   time, just before and after the runs: "unreliable: other processes used 0.60 of 2 cores". The 1-minute load average
    (``os.getloadavg()``) cannot tell: it also counts the demo's own compiling of the minute before, up to 3 on a quiet
    2-core machine (docs/benchmarks.md). Without ``/proc/stat``, the load average minus this process's threads stands in.
 2. The two interquartile ranges do not overlap: the middle halves of the two sets of runs are apart, so the order of
@@ -129,11 +129,11 @@ def speedup(reference, candidate, others, cores):
         cores (int): The cores this process may use.
 
     Returns:
-        str: E.g. ``"2.23x"``, ``"unreliable: other processes used 0.6 of 2 cores"`` or ``"unreliable: IQRs
+        str: E.g. ``"2.23x"``, ``"unreliable: other processes used 0.60 of 2 cores"`` or ``"unreliable: IQRs
         overlap"``.
     """
     if others > OTHERS_LIMIT * cores:
-        return f"unreliable: other processes used {others:.1f} of {cores} cores"
+        return f"unreliable: other processes used {others:.2f} of {cores} cores"
     if candidate.q1 <= reference.q3 and reference.q1 <= candidate.q3:
         return "unreliable: IQRs overlap"
     return f"{reference.median / candidate.median:.2f}x"

@@ -75,6 +75,7 @@ class _Workers:
         if kind == "steps":
             self.running[connection][2] = payload[0]
             self.progress.add(*payload)
+            self.progress(f"{payload[0]}: model and data loaded, {len(payload[1])} steps")
             return
         self.progress.idle(title)
         if kind == "request":
@@ -82,6 +83,7 @@ class _Workers:
         elif kind == "report":
             self.reports[name] = payload[0]
             del self.running[connection]
+            process.join()
 
     def grant(self):
         """Start the requested steps that may run now, in the order they were asked for.
@@ -130,8 +132,7 @@ def run(names, plan_name, out, stream=None):
             for connection in arrived:
                 workers.receive(connection)
             workers.grant()
-            if not arrived:
-                progress.heartbeat()
+            progress.heartbeat()
     finally:
         workers.stop()
     progress(f"done in {duration(progress.clock() - progress.start)}")

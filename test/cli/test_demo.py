@@ -208,9 +208,9 @@ class TestLatency:
             cores=2,
         )
         assert rows == [
-            "batch  others             fp32 (ms)             int8 (ms)                                         speed-up",
-            "    1    0.05     9.50 [9.25, 9.75]     5.00 [4.50, 5.50]                                            1.90x",
-            "    8    1.50  80.00 [70.00, 90.00]  40.00 [35.00, 45.00]  unreliable: other processes used 1.5 of 2 cores",
+            "batch  others             fp32 (ms)             int8 (ms)                                          speed-up",
+            "    1    0.05     9.50 [9.25, 9.75]     5.00 [4.50, 5.50]                                             1.90x",
+            "    8    1.50  80.00 [70.00, 90.00]  40.00 [35.00, 45.00]  unreliable: other processes used 1.50 of 2 cores",
         ]
 
 
