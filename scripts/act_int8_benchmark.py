@@ -1,0 +1,228 @@
+# Copyright (c) 2026 The neural-compressor-pt2e-fix Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Latency of int8 activations on the demo's models, and where the time of the compiled int8 model goes.
+
+For EfficientNet-Lite0 and all-MiniLM-L6-v2 (the demo's models, full-run calibration data and evaluation inputs),
+compiled with inductor (``freezing=True``, one graph per batch size) and timed interleaved at batch 1 and 8 with the
+demo's rule for a reliable speed-up (:mod:`neural_compressor_pt2e_fix.demo.latency`): (a) fp32; (b) stock INC's
+default ``StaticQuantConfig()`` (uint8 activations); (c) ``StaticQuantConfig(act_dtype="int8")`` through stock INC
+(the int8 form, where it compiles); (d) the same config through INC with this package's patch. A config that is rejected or fails to compile says so, with the first line of the error. Each int8
+model is described by the dtype of its activation quantize nodes as handed to inductor and by the oneDNN int8 kernels
+inductor generated.
+
+Then, for INC's default config, the fp32 and int8 models are compiled once more with ``cpp.enable_kernel_profile``
+(each inductor C++ kernel records itself) and profiled with ``torch.profiler``: the time of one call split into
+conv/linear kernels (oneDNN int8 ``onednn::qconv*``/``qlinear*``, or the fp32 model's oneDNN/MKL ones), attention,
+inductor's C++ kernels, and the framework around them (:data:`SHARES`).
+
+Prints Markdown (CPU, AMX, load, commit first) to stdout and progress to stderr. Usage, from the repository root:
+``python scripts/act_int8_benchmark.py [--runs 30] [--warmup 5]``.
+"""
+
+import argparse
+import collections
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import torch
+
+from neural_compressor.torch.quantization import StaticQuantConfig
+from neural_compressor_pt2e_fix.common import first_line, quiet, stack
+from neural_compressor_pt2e_fix.demo import latency, lite0_photos, metrics, minilm_sentences, pipeline, quantization
+
+BATCH_SIZES = (1, 8)
+# Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory).
+CONFIGS = {
+    "default (uint8 act.)": (StaticQuantConfig, None),
+    "act int8, stock": (lambda: StaticQuantConfig(act_dtype="int8"), None),
+    "act int8, fixed": (lambda: StaticQuantConfig(act_dtype="int8"), quantization.FIXED),
+}
+# The parts of a call the profile tells apart (:func:`categorise`): conv and linear kernels (oneDNN int8 in the int8
+# model, oneDNN/MKL fp32 in the fp32 one), attention, inductor's generated C++ kernels (quantize/dequantize,
+# elementwise, norms, pooling), and the rest: dynamo's guards, the compiled graph's Python wrapper, small ATen ops
+# (views, ``item`` of the scales) and the time between events.
+SHARES = ("conv/linear kernels", "attention (SDPA)", "inductor C++ kernels", "framework and wrapper")
+CONV_LINEAR = ("onednn::qconv", "onednn::qlinear", "mkldnn::_convolution", "mkldnn::_linear", "mkl::_mkl_linear")
+QUANTIZE_TARGETS = {"quantize_per_tensor", "quantize_per_tensor.default", "quantize_per_tensor.tensor"}
+
+
+def log(text):
+    """Write a progress line to stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def machine():
+    """Return the lines that say where the figures come from: CPU, AMX, threads, load, stack, commit."""
+    flags = Path("/proc/cpuinfo").read_text().split("flags")[1].split("\n")[0].split()
+    model = next(
+        line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line
+    )
+    root = Path(__file__).resolve().parent.parent
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout.strip()
+    versions = stack()
+    return [
+        f"- CPU: {model} ({platform.machine()}), {latency.usable_cores()} cores, AMX: "
+        f"{'yes' if 'amx_int8' in flags else 'no'} (amx_int8 {'in' if 'amx_int8' in flags else 'not in'} the "
+        f"CPU flags), avx512_vnni: {'yes' if 'avx512_vnni' in flags else 'no'}",
+        f"- torch {versions['torch']}, torchao {versions['torchao']}, INC {versions['INC']}; "
+        f"{torch.get_num_threads()} threads",
+        f"- load average at the start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}",
+        f"- commit {commit.stdout.strip()}{' (with local changes)' if dirty else ''}",
+    ]
+
+
+def activation_dtypes(model):
+    """Return the dtypes of the activation quantize nodes of a converted model, e.g. ``"uint8"``."""
+    dtypes = {
+        str(node.args[-1]).replace("torch.", "")
+        for node in model.graph.nodes
+        if node.op == "call_function" and getattr(node.target, "__name__", "") in QUANTIZE_TARGETS
+    }
+    return "/".join(sorted(dtypes)) or "none"
+
+
+def build(workload):
+    """Quantize each config, then compile it and the fp32 model at each batch size; failures become their message.
+
+    Every config is quantized before the first compile: INC's strict export resets dynamo.
+
+    Returns:
+        tuple[dict, dict]: Label -> compiled model, and label -> description (form and kernels, or the failure).
+    """
+    models, notes = {"fp32": workload.model}, {"fp32": "compiled"}
+    exported = quantization.export_model(workload)
+    for label, (config, variant) in CONFIGS.items():
+        log(f"{workload.title}: quantizing {label}")
+        try:
+            models[label] = quantization.quantize(workload, exported, config(), variant)[0]
+        except Exception as exc:  # a config the factory refuses: say so
+            notes[label] = f"rejected at prepare: {textwrap.shorten(first_line(exc), 300)}"
+    compiled = {}
+    first, *others = [pipeline.batches(workload.evaluation, size)[0] for size in BATCH_SIZES]
+    for label, model in models.items():
+        log(f"{workload.title}: compiling {label}")
+        form = "" if label == "fp32" else f"{activation_dtypes(model)} activations, "
+        try:
+            compiled[label], _, code = pipeline.compile_model(model, first, dynamic_batch=False)
+            for inputs in others:  # one graph per batch size
+                compiled[label](*inputs)
+        except Exception as exc:  # e.g. int8 activations into a conv: inductor refuses
+            compiled.pop(label, None)
+            notes[label] = f"{form}fails to compile: {first_line(exc)}"
+            continue
+        if label != "fp32":
+            kernels = metrics.count_int8_kernels(code)
+            lowered = ", ".join(
+                f"{count}/{workload.totals[kind]} {kind}s"
+                for kind, count in kernels.items()
+                if workload.totals.get(kind)
+            )
+            notes[label] = f"{form}lowered to oneDNN int8 kernels: {lowered}"
+    return compiled, {label: notes[label] for label in ["fp32", *CONFIGS]}
+
+
+def timings(workload, runs, warmup):
+    """Time fp32 and each config at each batch size, interleaved; return Markdown lines."""
+    compiled, notes = build(workload)
+    rows = {}
+    for size in BATCH_SIZES:
+        log(f"{workload.title}, batch {size}: timing {', '.join(compiled)}")
+        rows[size] = latency.interleaved(compiled, pipeline.batches(workload.evaluation, size)[0], runs, warmup)
+    torch._dynamo.reset()
+    table = latency.table(rows, [label for label in CONFIGS if label in compiled], latency.usable_cores())
+    return [
+        f"### {workload.title}",
+        "",
+        "```",
+        *table,
+        "```",
+        "",
+        *(f"- {label}: {note}" for label, note in notes.items()),
+        "",
+    ]
+
+
+def categorise(name):
+    """Return the part of a call a profiler event belongs to (:data:`SHARES`)."""
+    if name.startswith(CONV_LINEAR):
+        return SHARES[0]
+    if name.startswith("aten::_scaled_dot_product"):
+        return SHARES[1]
+    if "cpp_fused" in name:
+        return SHARES[2]
+    return SHARES[3]
+
+
+def breakdown(workload, size, runs):
+    """Profile the compiled fp32 and default-config int8 models at ``size``; return Markdown table rows."""
+    inputs = pipeline.batches(workload.evaluation, size)[0]
+    exported = quantization.export_model(workload)
+    int8, _ = quantization.quantize(workload, exported, StaticQuantConfig(), variant=None)  # stock INC, as (b)
+    rows = []
+    for label, model in (("fp32", workload.model), ("int8 (default config)", int8)):
+        with torch._inductor.config.patch({"cpp.enable_kernel_profile": True}):
+            compiled = pipeline.compile_model(model, inputs, False)[0]
+        for _ in range(5):
+            compiled(*inputs)
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+            start = time.perf_counter()
+            for _ in range(runs):
+                compiled(*inputs)
+            total = 1000 * (time.perf_counter() - start) / runs
+        shares = collections.Counter()
+        for event in profile.key_averages():
+            shares[categorise(event.key)] += event.self_cpu_time_total / 1000 / runs
+        shares[SHARES[3]] += max(total - sum(shares.values()), 0.0)
+        cells = " | ".join(f"{shares[kind]:.2f} ({100 * shares[kind] / total:.0f} %)" for kind in SHARES)
+        rows.append(f"| {workload.title} | {size} | {label} | {total:.2f} | {cells} |")
+        torch._dynamo.reset()
+    return rows
+
+
+def main(argv=None):
+    """Run the benchmark and print its Markdown."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per model and batch size (default 30)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
+    args = parser.parse_args(argv)
+    lines = ["## int8 activations: latency", "", *machine(), ""]
+    profile = [
+        "## Where the time of the compiled int8 model goes (INC's default config)",
+        "",
+        "ms per call (share of the call), profiled with torch.profiler; the models were compiled with inductor's "
+        "cpp.enable_kernel_profile, so each inductor C++ kernel is an event",
+        "",
+        f"| model | batch | model | ms per call (profiled) | {' | '.join(SHARES)} |",
+        "|---|---|---|---|" + "---|" * len(SHARES),
+    ]
+    with quiet(), torch._inductor.config.patch(freezing=True), torch.no_grad():
+        for module in (lite0_photos, minilm_sentences):
+            workload = module.workload(module.PLANS["full"])
+            lines += timings(workload, args.runs, args.warmup)
+            for size in BATCH_SIZES:
+                log(f"{workload.title}, batch {size}: profiling")
+                profile += breakdown(workload, size, args.runs)
+    lines += [f"- load average at the end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", ""]
+    print("\n".join(lines + profile))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
