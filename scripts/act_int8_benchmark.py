@@ -26,8 +26,10 @@ Then, for INC's default config, the fp32 and int8 models are compiled once more 
 conv/linear kernels (oneDNN int8 ``onednn::qconv*``/``qlinear*``, or the fp32 model's oneDNN/MKL ones), attention,
 inductor's C++ kernels, and the framework around them (:data:`SHARES`).
 
-Prints Markdown (CPU, AMX, load, commit first) to stdout and progress to stderr. Usage, from the repository root:
-``python scripts/act_int8_benchmark.py [--runs 30] [--warmup 5]``.
+The script runs with the glibc malloc settings the demo's workers get (``MALLOC_SETTINGS`` of
+:mod:`neural_compressor_pt2e_fix.demo.runner`; it restarts itself with them where the environment lacks them), so its
+figures compare with the demo's. Prints Markdown (CPU, AMX, load, malloc settings, commit first) to stdout and progress
+to stderr. Usage, from the repository root: ``python scripts/act_int8_benchmark.py [--runs 30] [--warmup 5]``.
 """
 
 import argparse
@@ -45,6 +47,7 @@ import torch
 from neural_compressor.torch.quantization import StaticQuantConfig
 from neural_compressor_pt2e_fix.common import first_line, quiet, stack
 from neural_compressor_pt2e_fix.demo import latency, lite0_photos, metrics, minilm_sentences, pipeline, quantization
+from neural_compressor_pt2e_fix.demo.runner import MALLOC_SETTINGS
 
 BATCH_SIZES = (1, 8)
 # Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory).
@@ -84,6 +87,7 @@ def machine():
         f"- torch {versions['torch']}, torchao {versions['torchao']}, INC {versions['INC']}; "
         f"{torch.get_num_threads()} threads",
         f"- load average at the start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}",
+        f"- glibc malloc: {', '.join(f'{name}={os.environ[name]}' for name in MALLOC_SETTINGS)} (as the demo's workers)",
         f"- commit {commit.stdout.strip()}{' (with local changes)' if dirty else ''}",
     ]
 
@@ -202,6 +206,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=30, help="timed runs per model and batch size (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
     args = parser.parse_args(argv)
+    if not set(MALLOC_SETTINGS) <= set(os.environ):
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**MALLOC_SETTINGS, **os.environ})
     lines = ["## int8 activations: latency", "", *machine(), ""]
     profile = [
         "## Where the time of the compiled int8 model goes (INC's default config)",

@@ -22,6 +22,7 @@ one each. :class:`Measurement` turns a workload and a :class:`Plan` into a list 
 import contextlib
 import dataclasses
 import importlib
+import os
 from functools import partial
 from typing import Callable, NamedTuple
 from unittest import mock
@@ -33,6 +34,7 @@ from neural_compressor_pt2e_fix.common import quiet, stack
 from neural_compressor_pt2e_fix.demo import MODELS, latency, metrics
 from neural_compressor_pt2e_fix.demo.quantization import FIXED, OBSERVER_VARIANTS, export_model, quantize
 from neural_compressor_pt2e_fix.demo.report import report
+from neural_compressor_pt2e_fix.demo.runner import MALLOC_SETTINGS
 
 # Batch size of calibration, of the fp32 reference outputs and of the eager observer comparison.
 EAGER_BATCH = 8
@@ -202,7 +204,8 @@ class Measurement:
     ``result`` holds ``reference`` (fp32 outputs), ``configs`` (label -> figures of the compiled int8 model, with
     ``outputs``, ``kernels`` and ``calibration_ratio``), ``variants`` (label -> figures of the eager observer
     comparison, with ``outputs``), ``latency`` (batch size -> (label -> :class:`~.latency.Latency`, cores other
-    processes kept busy)), ``stack``, ``threads`` and ``cores``.
+    processes kept busy)), ``stack``, ``threads``, ``malloc`` (name -> value in this process's environment, None if
+    unset, of the glibc malloc variables in :data:`.runner.MALLOC_SETTINGS`) and ``cores``.
 
     Args:
         workload (Workload): The model.
@@ -213,6 +216,7 @@ class Measurement:
         self.workload, self.plan = workload, plan
         self.result = {
             "threads": torch.get_num_threads(),
+            "malloc": {name: os.environ.get(name) for name in MALLOC_SETTINGS},
             "cores": latency.usable_cores(),
             "stack": stack(),
             "configs": {},

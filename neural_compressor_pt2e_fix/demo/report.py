@@ -55,7 +55,8 @@ def report(workload, plan, result, plan_name):
     lines += [
         "",
         f"latency of the compiled models ({graphs}), ms: median [first quartile, third quartile] of {plan.runs} runs "
-        f"after {plan.warmup} warm-up runs, fp32 and the int8 models in turn, {result['threads']} threads",
+        f"after {plan.warmup} warm-up runs, fp32 and the int8 models in turn, {result['threads']} threads, glibc malloc "
+        + (", ".join(f"{name}={value}" for name, value in result["malloc"].items() if value is not None) or "defaults"),
         f"others: cores other processes kept busy during the runs; speed-up = fp32 median / int8 median, shown where "
         f"others is at most a tenth of the {result['cores']} cores and the interquartile ranges do not overlap",
         *latency.table(result["latency"], plan.configs, result["cores"]),

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from neural_compressor_pt2e_fix import cli, demo
-from neural_compressor_pt2e_fix.demo import latency, metrics, pipeline, progress, report
+from neural_compressor_pt2e_fix.demo import latency, metrics, pipeline, progress, report, runner
 
 
 def needs(*models, modules=()):
@@ -330,6 +330,7 @@ def test_report_tables():
     result = {
         "stack": {"torch": "t", "torchao": "a", "INC": "i"},
         "threads": 2,
+        "malloc": {"MALLOC_TRIM_THRESHOLD_": "1073741824", "MALLOC_TOP_PAD_": None},
         "cores": 2,
         "configs": {
             "default": {"cosine": 0.99, "kernels": {"linear": 2}, "calibration_ratio": 1.5},
@@ -353,12 +354,32 @@ def test_report_tables():
         "other               0.980              1/2      1.40x an fp32 forward",
         "",
         "latency of the compiled models (one graph per batch size), ms: median [first quartile, third quartile] of 20 "
-        "runs after 3 warm-up runs, fp32 and the int8 models in turn, 2 threads",
+        "runs after 3 warm-up runs, fp32 and the int8 models in turn, 2 threads, glibc malloc "
+        "MALLOC_TRIM_THRESHOLD_=1073741824",
         "others: cores other processes kept busy during the runs; speed-up = fp32 median / int8 median, shown where "
         "others is at most a tenth of the 2 cores and the interquartile ranges do not overlap",
         "batch  others            fp32 (ms)       default (ms)  speed-up          other (ms)                  speed-up",
         "    1    0.04  10.00 [9.50, 10.50]  5.00 [4.50, 5.50]     2.00x  9.00 [8.00, 10.00]  unreliable: IQRs overlap",
     ]
+
+
+class TestMallocSettings:
+    def test_workers_start_with_the_settings_and_the_environment_is_restored(self, monkeypatch):
+        for name in runner.MALLOC_SETTINGS:
+            monkeypatch.delenv(name, raising=False)
+        with runner.malloc_settings():
+            assert {name: os.environ[name] for name in runner.MALLOC_SETTINGS} == {
+                "MALLOC_TRIM_THRESHOLD_": "1073741824",
+                "MALLOC_TOP_PAD_": "67108864",
+                "MALLOC_MMAP_THRESHOLD_": "33554432",
+            }
+        assert not set(runner.MALLOC_SETTINGS) & set(os.environ)
+
+    def test_a_value_the_user_set_is_kept(self, monkeypatch):
+        monkeypatch.setenv("MALLOC_TOP_PAD_", "0")
+        with runner.malloc_settings():
+            assert os.environ["MALLOC_TOP_PAD_"] == "0"
+        assert os.environ["MALLOC_TOP_PAD_"] == "0"
 
 
 def _png_size(path):
