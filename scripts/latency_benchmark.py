@@ -11,15 +11,21 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Latency of int8 activations on the demo's models, and where the time of the compiled int8 model goes.
+"""Latency of what the fix changes in the converted graph, on the demo's models, and where the int8 model's time goes.
 
 For EfficientNet-Lite0 and all-MiniLM-L6-v2 (the demo's models, full-run calibration data and evaluation inputs),
-compiled with inductor (``freezing=True``, one graph per batch size) and timed interleaved at batch 1 and 8 with the
-demo's rule for a reliable speed-up (:mod:`neural_compressor_pt2e_fix.demo.latency`): (a) fp32; (b) stock INC's
-default ``StaticQuantConfig()`` (uint8 activations); (c) ``StaticQuantConfig(act_dtype="int8")`` through stock INC
-(the int8 form, where it compiles); (d) the same config through INC with this package's patch. A config that is rejected or fails to compile says so, with the first line of the error. Each int8
-model is described by the dtype of its activation quantize nodes as handed to inductor and by the oneDNN int8 kernels
-inductor generated.
+each config is quantized through stock INC and through INC with this package's patch, compiled with inductor
+(``freezing=True``, one graph per batch size) and timed interleaved with fp32 at batch 1 and 8, with the demo's rule
+for a reliable speed-up (:mod:`neural_compressor_pt2e_fix.demo.latency`). The tables (:data:`STUDIES`):
+
+- int8 activations, ``StaticQuantConfig(act_dtype="int8")``: stock INC hands inductor the int8 form (where it
+  compiles), the fix the uint8 form; INC's default config (uint8 activations) for comparison;
+- per_tensor weights, ``StaticQuantConfig(w_granularity="per_tensor")``: stock INC hands inductor per_tensor weights,
+  the fix the per_channel form with one shared scale; INC's default (per_channel weights) for comparison;
+- dynamic activations, ``DynamicQuantConfig()``: stock INC's graph, and the fix's, whose run-time ranges include 0.
+
+A config that is rejected or fails to compile says so, with the first line of the error. Each int8 model is described
+by the dtype of its activation quantize nodes as handed to inductor and by the oneDNN int8 kernels inductor generated.
 
 Then, for INC's default config, the fp32 and int8 models are compiled once more with ``cpp.enable_kernel_profile``
 (each inductor C++ kernel records itself) and profiled with ``torch.profiler``: the time of one call split into
@@ -29,7 +35,7 @@ inductor's C++ kernels, and the framework around them (:data:`SHARES`).
 The script runs with the glibc malloc settings the demo's workers get (``MALLOC_SETTINGS`` of
 :mod:`neural_compressor_pt2e_fix.demo.runner`; it restarts itself with them where the environment lacks them), so its
 figures compare with the demo's. Prints Markdown (CPU, AMX, load, malloc settings, commit first) to stdout and progress
-to stderr. Usage, from the repository root: ``python scripts/act_int8_benchmark.py [--runs 30] [--warmup 5]``.
+to stderr. Usage, from the repository root: ``python scripts/latency_benchmark.py [--runs 30] [--warmup 5]``.
 """
 
 import argparse
@@ -44,7 +50,7 @@ from pathlib import Path
 
 import torch
 
-from neural_compressor.torch.quantization import StaticQuantConfig
+from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuantConfig
 from neural_compressor_pt2e_fix.common import first_line, quiet, stack
 from neural_compressor_pt2e_fix.demo import latency, lite0_photos, metrics, minilm_sentences, pipeline, quantization
 from neural_compressor_pt2e_fix.demo.runner import MALLOC_SETTINGS
@@ -52,9 +58,19 @@ from neural_compressor_pt2e_fix.demo.runner import MALLOC_SETTINGS
 BATCH_SIZES = (1, 8)
 # Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory).
 CONFIGS = {
-    "default (uint8 act.)": (StaticQuantConfig, None),
+    "default": (StaticQuantConfig, quantization.FIXED),
     "act int8, stock": (lambda: StaticQuantConfig(act_dtype="int8"), None),
     "act int8, fixed": (lambda: StaticQuantConfig(act_dtype="int8"), quantization.FIXED),
+    "per_tensor w, stock": (lambda: StaticQuantConfig(w_granularity="per_tensor"), None),
+    "per_tensor w, fixed": (lambda: StaticQuantConfig(w_granularity="per_tensor"), quantization.FIXED),
+    "dynamic, stock": (DynamicQuantConfig, None),
+    "dynamic, fixed": (DynamicQuantConfig, quantization.FIXED),
+}
+# Table title -> the configs it shows (beside fp32), and the models it is measured on.
+STUDIES = {
+    "int8 activations": (("default", "act int8, stock", "act int8, fixed"), (lite0_photos, minilm_sentences)),
+    "per_tensor weights": (("default", "per_tensor w, stock", "per_tensor w, fixed"), (lite0_photos,)),
+    "dynamic activations": (("dynamic, stock", "dynamic, fixed"), (minilm_sentences,)),
 }
 # The parts of a call the profile tells apart (:func:`categorise`): conv and linear kernels (oneDNN int8 in the int8
 # model, oneDNN/MKL fp32 in the fp32 one), attention, inductor's generated C++ kernels (quantize/dequantize,
@@ -102,17 +118,22 @@ def activation_dtypes(model):
     return "/".join(sorted(dtypes)) or "none"
 
 
-def build(workload):
-    """Quantize each config, then compile it and the fp32 model at each batch size; failures become their message.
+def build(workload, labels):
+    """Quantize some configs, then compile them and the fp32 model at each batch size; failures become their message.
 
     Every config is quantized before the first compile: INC's strict export resets dynamo.
+
+    Args:
+        workload (Workload): The model.
+        labels (Sequence[str]): Keys of :data:`CONFIGS`.
 
     Returns:
         tuple[dict, dict]: Label -> compiled model, and label -> description (form and kernels, or the failure).
     """
     models, notes = {"fp32": workload.model}, {"fp32": "compiled"}
     exported = quantization.export_model(workload)
-    for label, (config, variant) in CONFIGS.items():
+    for label in labels:
+        config, variant = CONFIGS[label]
         log(f"{workload.title}: quantizing {label}")
         try:
             models[label] = quantization.quantize(workload, exported, config(), variant)[0]
@@ -139,28 +160,42 @@ def build(workload):
                 if workload.totals.get(kind)
             )
             notes[label] = f"{form}lowered to oneDNN int8 kernels: {lowered}"
-    return compiled, {label: notes[label] for label in ["fp32", *CONFIGS]}
+    return compiled, notes
 
 
-def timings(workload, runs, warmup):
-    """Time fp32 and each config at each batch size, interleaved; return Markdown lines."""
-    compiled, notes = build(workload)
+def timings(module, runs, warmup):
+    """Time fp32 and every config of the studies that measure a model, all interleaved; return Markdown lines."""
+    workload = module.workload(module.PLANS["full"])
+    studies = {title: labels for title, (labels, modules) in STUDIES.items() if module in modules}
+    labels = list(dict.fromkeys(label for labels in studies.values() for label in labels))
+    compiled, notes = build(workload, labels)
     rows = {}
     for size in BATCH_SIZES:
         log(f"{workload.title}, batch {size}: timing {', '.join(compiled)}")
         rows[size] = latency.interleaved(compiled, pipeline.batches(workload.evaluation, size)[0], runs, warmup)
     torch._dynamo.reset()
-    table = latency.table(rows, [label for label in CONFIGS if label in compiled], latency.usable_cores())
-    return [
-        f"### {workload.title}",
-        "",
-        "```",
-        *table,
-        "```",
-        "",
-        *(f"- {label}: {note}" for label, note in notes.items()),
-        "",
-    ]
+    lines = []
+    for title, labels in studies.items():
+        shown = [label for label in labels if label in compiled]
+        table = latency.table(
+            {
+                size: ({label: times[label] for label in ["fp32", *shown]}, others)
+                for size, (times, others) in rows.items()
+            },
+            shown,
+            latency.usable_cores(),
+        )
+        lines += [
+            f"### {workload.title}: {title}",
+            "",
+            "```",
+            *table,
+            "```",
+            "",
+            *(f"- {label}: {notes[label]}" for label in ["fp32", *labels]),
+            "",
+        ]
+    return workload, lines
 
 
 def categorise(name):
@@ -178,7 +213,7 @@ def breakdown(workload, size, runs):
     """Profile the compiled fp32 and default-config int8 models at ``size``; return Markdown table rows."""
     inputs = pipeline.batches(workload.evaluation, size)[0]
     exported = quantization.export_model(workload)
-    int8, _ = quantization.quantize(workload, exported, StaticQuantConfig(), variant=None)  # stock INC, as (b)
+    int8, _ = quantization.quantize(workload, exported, StaticQuantConfig(), quantization.FIXED)
     rows = []
     for label, model in (("fp32", workload.model), ("int8 (default config)", int8)):
         with torch._inductor.config.patch({"cpp.enable_kernel_profile": True}):
@@ -208,7 +243,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not set(MALLOC_SETTINGS) <= set(os.environ):
         os.execve(sys.executable, [sys.executable, *sys.argv], {**MALLOC_SETTINGS, **os.environ})
-    lines = ["## int8 activations: latency", "", *machine(), ""]
+    lines = ["## Latency of the fix's forms", "", *machine(), ""]
     profile = [
         "## Where the time of the compiled int8 model goes (INC's default config)",
         "",
@@ -220,8 +255,8 @@ def main(argv=None):
     ]
     with quiet(), torch._inductor.config.patch(freezing=True), torch.no_grad():
         for module in (lite0_photos, minilm_sentences):
-            workload = module.workload(module.PLANS["full"])
-            lines += timings(workload, args.runs, args.warmup)
+            workload, tables = timings(module, args.runs, args.warmup)
+            lines += tables
             for size in BATCH_SIZES:
                 log(f"{workload.title}, batch {size}: profiling")
                 profile += breakdown(workload, size, args.runs)
