@@ -22,7 +22,9 @@ for a reliable speed-up (:mod:`neural_compressor_pt2e_fix.demo.latency`). The ta
   compiles), the fix the uint8 form; INC's default config (uint8 activations) for comparison;
 - per_tensor weights, ``StaticQuantConfig(w_granularity="per_tensor")``: stock INC hands inductor per_tensor weights,
   the fix the per_channel form with one shared scale; INC's default (per_channel weights) for comparison;
-- dynamic activations, ``DynamicQuantConfig()``: stock INC's graph, and the fix's, whose run-time ranges include 0.
+- dynamic activations, ``DynamicQuantConfig()``: stock INC's graph, the fix's (per_tensor weights in per_channel
+  form, run-time ranges that include 0) and the fix's without the ranges rewrite (as where the stack's probe finds
+  inductor's ``choose_qparams`` right): the cost of the rewrite.
 
 A config that is rejected or fails to compile says so, with the first line of the error. Each int8 model is described
 by the dtype of its activation quantize nodes as handed to inductor and by the oneDNN int8 kernels inductor generated.
@@ -40,6 +42,7 @@ to stderr. Usage, from the repository root: ``python scripts/latency_benchmark.p
 
 import argparse
 import collections
+import contextlib
 import os
 import platform
 import subprocess
@@ -47,6 +50,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
@@ -54,9 +58,11 @@ from neural_compressor.torch.quantization import DynamicQuantConfig, StaticQuant
 from neural_compressor_pt2e_fix.common import first_line, quiet, stack
 from neural_compressor_pt2e_fix.demo import latency, lite0_photos, metrics, minilm_sentences, pipeline, quantization
 from neural_compressor_pt2e_fix.demo.runner import MALLOC_SETTINGS
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant import x86_quantizer
 
 BATCH_SIZES = (1, 8)
-# Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory).
+# Label -> (config, observer variant of demo.quantization: None is stock INC, FIXED the patched factory, and whether
+# the fix's run-time ranges of dynamic activations include 0 where the stack's probe says they must).
 CONFIGS = {
     "default": (StaticQuantConfig, quantization.FIXED),
     "act int8, stock": (lambda: StaticQuantConfig(act_dtype="int8"), None),
@@ -65,12 +71,13 @@ CONFIGS = {
     "per_tensor w, fixed": (lambda: StaticQuantConfig(w_granularity="per_tensor"), quantization.FIXED),
     "dynamic, stock": (DynamicQuantConfig, None),
     "dynamic, fixed": (DynamicQuantConfig, quantization.FIXED),
+    "dynamic, fixed, 0 left out": (DynamicQuantConfig, quantization.FIXED, False),
 }
 # Table title -> the configs it shows (beside fp32), and the models it is measured on.
 STUDIES = {
     "int8 activations": (("default", "act int8, stock", "act int8, fixed"), (lite0_photos, minilm_sentences)),
     "per_tensor weights": (("default", "per_tensor w, stock", "per_tensor w, fixed"), (lite0_photos,)),
-    "dynamic activations": (("dynamic, stock", "dynamic, fixed"), (minilm_sentences,)),
+    "dynamic activations": (("dynamic, stock", "dynamic, fixed", "dynamic, fixed, 0 left out"), (minilm_sentences,)),
 }
 # The parts of a call the profile tells apart (:func:`categorise`): conv and linear kernels (oneDNN int8 in the int8
 # model, oneDNN/MKL fp32 in the fp32 one), attention, inductor's generated C++ kernels (quantize/dequantize,
@@ -133,10 +140,14 @@ def build(workload, labels):
     models, notes = {"fp32": workload.model}, {"fp32": "compiled"}
     exported = quantization.export_model(workload)
     for label in labels:
-        config, variant = CONFIGS[label]
+        config, variant, *ranges = CONFIGS[label]
         log(f"{workload.title}: quantizing {label}")
+        # Without the rewrite, convert is told that inductor includes 0 (the probe's answer on a fixed stack).
+        without_rewrite = ranges == [False]
+        probe = mock.patch.object(x86_quantizer, "dynamic_affine_compiles_right", return_value=True)
         try:
-            models[label] = quantization.quantize(workload, exported, config(), variant)[0]
+            with probe if without_rewrite else contextlib.nullcontext():
+                models[label] = quantization.quantize(workload, exported, config(), variant)[0]
         except Exception as exc:  # a config the factory refuses: say so
             notes[label] = f"rejected at prepare: {textwrap.shorten(first_line(exc), 300)}"
     compiled = {}
@@ -144,6 +155,8 @@ def build(workload, labels):
     for label, model in models.items():
         log(f"{workload.title}: compiling {label}")
         form = "" if label == "fp32" else f"{activation_dtypes(model)} activations, "
+        rewritten = sum(node.target == torch.ops.aten.aminmax.default for node in model.graph.nodes)
+        form += f"{rewritten} run-time ranges made to include 0, " if rewritten else ""
         try:
             compiled[label], _, code = pipeline.compile_model(model, first, dynamic_batch=False)
             for inputs in others:  # one graph per batch size

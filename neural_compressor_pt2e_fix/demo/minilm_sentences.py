@@ -13,7 +13,7 @@
 # limitations under the License.
 """The demo's all-MiniLM-L6-v2 workload: embeddings of the sentences the repository ships (:mod:`.sentences`).
 
-INC's default ``StaticQuantConfig()``, int8 activations (accepted for Linear) and dynamic quantization, scored by the
+INC's default ``StaticQuantConfig()``, int8 activations and dynamic quantization, scored by the
 cosine between each sentence's int8 and fp32 embedding and by retrieval: each query's nearest paraphrase under int8
 against fp32's.
 """

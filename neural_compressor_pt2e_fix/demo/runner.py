@@ -24,7 +24,7 @@ imports no torch) and writes the progress lines (:mod:`.progress`); the reports 
 The workers start with glibc's malloc told to keep freed memory for reuse (:data:`MALLOC_SETTINGS`, unless the
 environment already sets them). With its defaults, each large tensor of an eager pass or of a compiled model's call is
 mapped from the kernel and returned to it when freed, and touching the fresh pages costs more than the arithmetic:
-measured on the full demo (Intel Xeon with AMX, 2 cores, quiet), 211 s with the defaults and 160 s with these
+measured on the full demo (Intel Xeon with AMX, 2 cores, quiet), 211 s with the defaults and 161 s with these
 settings, system time 83 s and 24 s, the same accuracy figures and speed-ups within 0.04x, the fp32 Lite0 at batch 8
 66.6 ms and 41.6 ms. jemalloc and tcmalloc, which PyTorch's CPU launcher (``torch.backends.xeon.run_cpu``) preloads
 where installed, keep freed memory too.
