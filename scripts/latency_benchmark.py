@@ -125,6 +125,12 @@ def activation_dtypes(model):
     return "/".join(sorted(dtypes)) or "none"
 
 
+def zero_inclusive(model):
+    """Return how many run-time ranges of a converted model were made to include 0, as text ("" for none)."""
+    rewritten = sum(node.target == torch.ops.aten.aminmax.default for node in model.graph.nodes)
+    return f"{rewritten} run-time ranges made to include 0, " if rewritten else ""
+
+
 def build(workload, labels):
     """Quantize some configs, then compile them and the fp32 model at each batch size; failures become their message.
 
@@ -154,9 +160,7 @@ def build(workload, labels):
     first, *others = [pipeline.batches(workload.evaluation, size)[0] for size in BATCH_SIZES]
     for label, model in models.items():
         log(f"{workload.title}: compiling {label}")
-        form = "" if label == "fp32" else f"{activation_dtypes(model)} activations, "
-        rewritten = sum(node.target == torch.ops.aten.aminmax.default for node in model.graph.nodes)
-        form += f"{rewritten} run-time ranges made to include 0, " if rewritten else ""
+        form = "" if label == "fp32" else f"{activation_dtypes(model)} activations, {zero_inclusive(model)}"
         try:
             compiled[label], _, code = pipeline.compile_model(model, first, dynamic_batch=False)
             for inputs in others:  # one graph per batch size
