@@ -18,6 +18,7 @@ with INC's factory (stock or fixed) or with the fixed factory's quantizer under 
 converts it.
 """
 
+import contextlib
 import copy
 import dataclasses
 import statistics
@@ -100,18 +101,17 @@ def _with_observers(config, moving_average, eps):
 def _prepare(exported, config, variant):
     """Prepare a copy of the exported model under one observer variant (see :data:`OBSERVER_VARIANTS`).
 
+    Runs under the patch for every variant but stock INC's (None), as :func:`quantize` calls it.
+
     Returns:
         tuple[torch.fx.GraphModule, Callable]: The prepared model and the function that converts it.
     """
     exported = _copy(exported)
-    if variant is None:
+    if variant in (None, FIXED):
         return prepare(exported, quant_config=config), convert
-    with patched():
-        if variant == FIXED:
-            return prepare(exported, quant_config=config), convert
-        quantizer = utility.create_xiq_quantizer_from_pt2e_config(config)
-        quantizer.set_global(_with_observers(quantizer.global_config, *variant))
-        return pt2e_compat.prepare_pt2e(exported, quantizer), pt2e_compat.convert_pt2e
+    quantizer = utility.create_xiq_quantizer_from_pt2e_config(config)
+    quantizer.set_global(_with_observers(quantizer.global_config, *variant))
+    return pt2e_compat.prepare_pt2e(exported, quantizer), pt2e_compat.convert_pt2e
 
 
 def quantize(workload, exported, config, variant=FIXED):
@@ -130,13 +130,16 @@ def quantize(workload, exported, config, variant=FIXED):
         tuple[torch.fx.GraphModule, float]: The converted int8 model, and the median over the calibration batches of
         (calibration time / fp32 forward time).
     """
-    prepared, converter = _prepare(exported, config, variant)
-    ratios = []
-    with torch.no_grad():
-        for batch in workload.calibration:
-            start = time.perf_counter()
-            workload.model(*batch)
-            middle = time.perf_counter()
-            prepared(*batch)
-            ratios.append((time.perf_counter() - middle) / (middle - start))
-    return converter(prepared), statistics.median(ratios)
+    # Stock INC as installed, or INC under the patch from prepare to the end of convert (the patched convert makes
+    # dynamic ranges include 0 where inductor would leave it out).
+    with contextlib.nullcontext() if variant is None else patched():
+        prepared, converter = _prepare(exported, config, variant)
+        ratios = []
+        with torch.no_grad():
+            for batch in workload.calibration:
+                start = time.perf_counter()
+                workload.model(*batch)
+                middle = time.perf_counter()
+                prepared(*batch)
+                ratios.append((time.perf_counter() - middle) / (middle - start))
+        return converter(prepared), statistics.median(ratios)

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from neural_compressor.torch.quantization import DynamicQuantConfig
 from neural_compressor_pt2e_fix import cli, demo
-from neural_compressor_pt2e_fix.demo import latency, metrics, pipeline, progress, report, runner
+from neural_compressor_pt2e_fix.demo import latency, metrics, pipeline, progress, quantization, report, runner
+from neural_compressor_pt2e_fix.torch.algorithms.pt2e_quant.stack_probes import dynamic_affine_compiles_right
 
 
 def needs(*models, modules=()):
@@ -361,6 +363,18 @@ def test_report_tables():
         "batch  others            fp32 (ms)       default (ms)  speed-up          other (ms)                  speed-up",
         "    1    0.04  10.00 [9.50, 10.50]  5.00 [4.50, 5.50]     2.00x  9.00 [8.00, 10.00]  unreliable: IQRs overlap",
     ]
+
+
+class TestQuantize:
+    def test_the_fixed_observers_convert_under_the_patch_too(self):
+        # The patch's convert makes dynamic ranges include 0 where inductor leaves it out: a demo model converted
+        # outside the patch would be compiled without that (a ReLU makes the second Linear's input one-signed).
+        model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 4)).eval()
+        workload = _workload(model=model, calibration=[(torch.randn(2, 8),)])
+        converted, _ = quantization.quantize(workload, quantization.export_model(workload), DynamicQuantConfig())
+        targets = [node.target for node in converted.graph.nodes]
+        assert targets.count(torch.ops.quantized_decomposed.choose_qparams.tensor) == 2
+        assert targets.count(torch.ops.aten.aminmax.default) == (0 if dynamic_affine_compiles_right() else 2)
 
 
 class TestMallocSettings:
