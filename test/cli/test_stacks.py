@@ -76,10 +76,11 @@ def test_every_compat_stack_weekly_and_on_demand(workflow):
 def _make(*args):
     """Run make in the repository without the variables of a make this suite may run under.
 
-    Under ``make test-compat STACK=<name>``, MAKEFLAGS carries ``STACK=<name>`` into every make below it, so a plain
-    ``make test-compat`` here would run the suite again, inside itself.
+    Under ``make test-compat STACK=<name>``, make exports ``STACK`` to the suite's environment and passes it on in
+    MAKEFLAGS, so a plain ``make test-compat`` here would run the suite again, inside itself.
     """
-    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    inherited = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "STACK")
+    env = {name: value for name, value in os.environ.items() if name not in inherited}
     return subprocess.run(["make", "-s", *args], cwd=ROOT, capture_output=True, text=True, env=env)
 
 
@@ -95,6 +96,7 @@ def test_make_test_compat_lists_the_stacks_when_the_suite_runs_under_make_test_c
     # CI's compat job and the README run the suite as `make test-compat STACK=<name>`; the listing must not recurse.
     monkeypatch.setenv("MAKEFLAGS", " -- STACK=torch0-inc0")
     monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("STACK", "torch0-inc0")
     result = _make("test-compat")
     assert result.returncode == 0, result.stdout
     assert f"stacks: {' '.join(STACKS)}" in result.stdout.splitlines()
