@@ -29,7 +29,7 @@ from pathlib import Path
 from neural_compressor_pt2e_fix.upstream.build import build_tree
 from neural_compressor_pt2e_fix.upstream.command import queue_table
 from neural_compressor_pt2e_fix.upstream.git import git
-from neural_compressor_pt2e_fix.upstream.queue import PLACEHOLDER_AUTHOR, load_queue
+from neural_compressor_pt2e_fix.upstream.queue import PLACEHOLDER_AUTHOR, load_queue, set_author
 
 PRS = Path(__file__).resolve().parent.parent / "neural_compressor_pt2e_fix" / "upstream_data" / "prs"
 DATE = "Sat, 5 Dec 2026 12:00:00 +0000"
@@ -48,7 +48,7 @@ def checkout(args):
 
 def _normalised(patch):
     """Give a format-patch email the placeholder author and the fixed date."""
-    patch = re.sub(r"^From: .*$", lambda _: f"From: {PLACEHOLDER_AUTHOR}", patch, count=1, flags=re.M)
+    patch = set_author(patch, PLACEHOLDER_AUTHOR)
     return re.sub(r"^Date: .*$", lambda _: f"Date: {DATE}", patch, count=1, flags=re.M)
 
 

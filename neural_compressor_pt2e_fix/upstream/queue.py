@@ -143,6 +143,18 @@ def closure(queue, number):
     return [pull_request for pull_request in queue if pull_request.number in needed]
 
 
+def set_author(patch, author):
+    """Return a git format-patch email with ``author`` in its ``From:`` header.
+
+    git folds a long header onto continuation lines (starting with a blank), which are replaced with it.
+
+    Args:
+        patch (str): A git format-patch email.
+        author (str): ``Name <email>``.
+    """
+    return re.sub(r"^From: .*(?:\n[ \t].*)*$", lambda _: f"From: {author}", patch, count=1, flags=re.M)
+
+
 def with_author(patch, author):
     """Make a stored patch the sender's: their identity as author, and their sign-off (INC checks the DCO).
 
@@ -153,7 +165,7 @@ def with_author(patch, author):
     Returns:
         str: The email with ``From: author`` and a ``Signed-off-by: author`` trailer ending its message.
     """
-    patch = re.sub(r"^From: .*$", lambda _: f"From: {author}", patch, count=1, flags=re.M)
+    patch = set_author(patch, author)
     message, separator, rest = patch.partition("\n---\n")
     trailer = f"Signed-off-by: {author}"
     if trailer not in message:
@@ -189,4 +201,13 @@ def write_prs(queue, directory, author=PLACEHOLDER_AUTHOR):
             (folder / name).write_text(text if author == PLACEHOLDER_AUTHOR else with_author(text, author), "utf-8")
 
 
-__all__ = ["PLACEHOLDER_AUTHOR", "PullRequest", "closure", "is_test_path", "load_queue", "with_author", "write_prs"]
+__all__ = [
+    "PLACEHOLDER_AUTHOR",
+    "PullRequest",
+    "closure",
+    "is_test_path",
+    "load_queue",
+    "set_author",
+    "with_author",
+    "write_prs",
+]

@@ -55,7 +55,7 @@ class TestQueueData:
         for name, text in pull_request.patches:
             assert name.endswith(".patch")
             assert text.startswith(f"From {'0' * 40} ")
-            assert f"\nFrom: {queue.PLACEHOLDER_AUTHOR}\n" in text
+            assert f"\nFrom: {queue.PLACEHOLDER_AUTHOR}\nDate: " in text  # one header line, not folded
             assert re.search(r"^Subject: \[PATCH\] \S", text, flags=re.M)
             assert git.touched_paths(text)
 
@@ -68,6 +68,13 @@ class TestQueueFunctions:
         f"From {'0' * 40} Mon Sep 17 00:00:00 2001\nFrom: {queue.PLACEHOLDER_AUTHOR}\nDate: x\n"
         "Subject: [PATCH] PT2E: a title\n\nBody.\n---\n a | 1 +\n\ndiff --git a/a b/a\n"
     )
+
+    def test_set_author_replaces_a_folded_from_header(self):
+        # git format-patch folds a long From header; the continuation line belongs to it.
+        folded = self.PATCH.replace(
+            f"From: {queue.PLACEHOLDER_AUTHOR}\n", "From: A Long Name Of Authors\n <authors@example.com>\n"
+        )
+        assert queue.set_author(folded, queue.PLACEHOLDER_AUTHOR) == self.PATCH
 
     def test_with_author_sets_the_author_and_signs_off_once(self):
         signed = queue.with_author(self.PATCH, "Jane Doe <jane@example.com>")
