@@ -14,8 +14,8 @@
 """What INC's PT2E settings mean, what the X86 inductor backend computes correctly, and the checks between them.
 
 Read top-down: the tables that turn an INC setting into a spec (:data:`DTYPES`, :data:`QSCHEMES`, :data:`OBSERVERS`),
-what the running torch can do (:data:`SUPPORTS_DYNAMIC_SYMMETRIC`), what the backend computes correctly per tensor
-role (:data:`SUPPORTED`), then the validation. A setting is rejected with a ValueError or TypeError in one format,
+what the running torch can do (:data:`SUPPORTS_LOCAL_CONFIG`, :data:`SUPPORTS_DYNAMIC_SYMMETRIC`), what the backend
+computes right per role (:data:`SUPPORTED`), then the validation. It raises a ValueError or TypeError in one format,
 naming the field, its value, the valid values and the fix (:func:`unsupported_setting`), before the quantizer
 annotates or observes anything.
 """
